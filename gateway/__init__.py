@@ -1,0 +1,1 @@
+"""customer-gateway: one GraphQL endpoint over a merchant's customers in several providers."""

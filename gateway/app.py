@@ -1,0 +1,98 @@
+"""The FastAPI app: `/graphql` (GraphiQL in a browser), `/healthz`, `/readyz`, sandboxes.
+
+`create_app(settings)` builds everything from settings. Providers without
+credentials use the sandboxes: mounted in this app under `/sandbox/` (reached over
+loopback HTTP when `self_url` says where this server listens, else through an
+in-process ASGI transport), or the ones at `SANDBOX_URL`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from strawberry.fastapi import GraphQLRouter
+
+from gateway.cache import create_cache
+from gateway.config import Settings
+from gateway.providers.registry import Registry, build_registry, needs_sandbox
+from gateway.providers.wiring import SandboxLink
+from gateway.sandbox.app import create_sandbox_app
+from schema.context import GatewayContext, build_context
+from schema.schema import schema
+
+log = logging.getLogger("gateway")
+
+IN_PROCESS_SANDBOX = "http://sandbox.local"
+
+
+def _sandbox_link(settings: Settings, app: FastAPI, self_url: str | None) -> SandboxLink | None:
+    if settings.sandbox_url:
+        return SandboxLink(settings.sandbox_url.rstrip("/") + "/sandbox")
+    if not needs_sandbox(settings):
+        return None
+    sandboxes = create_sandbox_app(settings.sandbox)
+    app.mount("/sandbox", sandboxes)
+    app.state.sandbox = sandboxes
+    if self_url:
+        return SandboxLink(self_url.rstrip("/") + "/sandbox")
+    return SandboxLink(IN_PROCESS_SANDBOX, httpx.ASGITransport(app=sandboxes))
+
+
+def create_app(settings: Settings | None = None, *, self_url: str | None = None) -> FastAPI:
+    settings = settings or Settings()
+    cache = create_cache(settings.cache)
+    registry_holder: list[Registry] = []
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await registry_holder[0].aclose()
+        await cache.close()
+
+    app = FastAPI(title="customer-gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    link = _sandbox_link(settings, app, self_url)
+    registry = build_registry(settings, link, cache)
+    registry_holder.append(registry)
+    app.state.registry = registry
+    app.state.settings = settings
+
+    async def context_getter() -> GatewayContext:
+        return build_context(settings, registry)
+
+    app.include_router(GraphQLRouter(schema, context_getter=context_getter), prefix="/graphql")
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["content-type", "authorization"],
+        )
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> dict[str, object]:
+        return {
+            "status": "ready",
+            "providers": {
+                name.value: conn.mode
+                for name in registry
+                if (conn := registry.connection(name)) is not None
+            },
+        }
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory for `serve`: settings from the environment."""
+    import os
+
+    return create_app(Settings(), self_url=os.environ.get("GATEWAY_SELF_URL"))

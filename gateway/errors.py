@@ -1,0 +1,232 @@
+"""Errors of the gateway, and the one mapping from them to what clients see.
+
+    GatewayError
+     ├── UserInputError(code, field, message)   a userError on a mutation payload
+     ├── UserInputErrors(errors)                 several of them at once
+     ├── MalformedId                              GraphQL error BAD_USER_INPUT
+     └── ProviderError(provider, status, code, retryable)
+          ├── ProviderUnavailable                 PROVIDER_UNAVAILABLE
+          ├── ProviderTimeout                     PROVIDER_TIMEOUT
+          ├── ProviderRateLimited                 RATE_LIMITED
+          ├── ProviderAuthError                   UNAUTHENTICATED
+          │    └── ProviderForbidden              FORBIDDEN
+          ├── ProviderNotFound                    userError NOT_FOUND / null on reads
+          ├── ProviderRejected                    userError (INVALID, CONFLICT, DUPLICATE, ...)
+          └── ProviderBadResponse                 PROVIDER_UNAVAILABLE
+
+`str(exc)` is for logs and may name upstream codes; `safe_message` is what a
+client may read. Neither ever holds a secret, a token or a traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from gateway.model import ProviderName
+
+
+class UserErrorCode(enum.Enum):
+    """Expected, per-input problems, answered as `userErrors` on mutation payloads."""
+
+    INVALID = "INVALID"
+    CONFLICT = "CONFLICT"
+    NOT_FOUND = "NOT_FOUND"
+    UNSUPPORTED_FIELD = "UNSUPPORTED_FIELD"
+    UNSUPPORTED_OPERATION = "UNSUPPORTED_OPERATION"
+    DUPLICATE = "DUPLICATE"
+    REJECTED_BY_PROVIDER = "REJECTED_BY_PROVIDER"
+
+
+class ErrorCode(enum.Enum):
+    """`extensions.code` of GraphQL errors: infrastructure problems, not input problems."""
+
+    PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+    PROVIDER_TIMEOUT = "PROVIDER_TIMEOUT"
+    RATE_LIMITED = "RATE_LIMITED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    INTERNAL = "INTERNAL"
+
+
+FieldPath = tuple[str, ...]
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+    safe_message = "The request could not be completed."
+
+
+class UserInputError(GatewayError):
+    """The caller's input cannot be applied; nothing was changed."""
+
+    def __init__(self, code: UserErrorCode, message: str, field: FieldPath | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.safe_message = message
+
+
+class UserInputErrors(GatewayError):
+    """Several problems with one input, all reported at once; nothing was changed."""
+
+    def __init__(self, errors: list[UserInputError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = tuple(errors)
+
+
+class MalformedId(GatewayError):
+    """An id argument that no gateway ever issued."""
+
+    def __init__(self, field: str = "id") -> None:
+        super().__init__(f"malformed global id in {field}")
+        self.safe_message = f"`{field}` is not a valid id."
+
+
+class ProviderError(GatewayError):
+    """A provider answered badly or not at all."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        provider: ProviderName,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(f"{provider.value}: {message} (status={status}, code={code})")
+        self.provider = provider
+        self.status = status
+        self.code = code
+        self.detail = message
+
+
+class ProviderUnavailable(ProviderError):
+    retryable = True
+    safe_message = "The provider is unavailable."
+
+
+class ProviderTimeout(ProviderError):
+    retryable = True
+    safe_message = "The provider did not answer in time."
+
+
+class ProviderRateLimited(ProviderError):
+    retryable = True
+    safe_message = "The provider is rate limiting the gateway."
+
+    def __init__(
+        self,
+        provider: ProviderName,
+        message: str,
+        *,
+        status: int | None = 429,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(provider, message, status=status, code=code)
+        self.retry_after = retry_after
+
+
+class ProviderAuthError(ProviderError):
+    safe_message = "The gateway's credentials for the provider were refused."
+
+
+class ProviderForbidden(ProviderAuthError):
+    safe_message = "The gateway is not allowed to do this at the provider."
+
+
+class ProviderNotFound(ProviderError):
+    safe_message = "No such record at the provider."
+
+    def __init__(
+        self,
+        provider: ProviderName,
+        message: str,
+        *,
+        field: FieldPath | None = None,
+        status: int | None = 404,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(provider, message, status=status, code=code)
+        self.field = field
+
+
+class ProviderBadResponse(ProviderError):
+    safe_message = "The provider sent an answer the gateway cannot read."
+
+
+class ProviderRejected(ProviderError):
+    """A 4xx about the input, translated by the adapter into a user error code."""
+
+    def __init__(
+        self,
+        provider: ProviderName,
+        message: str,
+        *,
+        user_code: UserErrorCode,
+        field: FieldPath | None = None,
+        status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(provider, message, status=status, code=code)
+        self.user_code = user_code
+        self.field = field
+        self.safe_message = message
+
+    def at(self, field: FieldPath) -> ProviderRejected:
+        """The same rejection, blamed on another input field."""
+        return ProviderRejected(
+            self.provider,
+            self.safe_message,
+            user_code=self.user_code,
+            field=field,
+            status=self.status,
+            code=self.code,
+        )
+
+
+_GRAPHQL_CODES: tuple[tuple[type[GatewayError], ErrorCode], ...] = (
+    (ProviderTimeout, ErrorCode.PROVIDER_TIMEOUT),
+    (ProviderRateLimited, ErrorCode.RATE_LIMITED),
+    (ProviderForbidden, ErrorCode.FORBIDDEN),
+    (ProviderAuthError, ErrorCode.UNAUTHENTICATED),
+    (ProviderError, ErrorCode.PROVIDER_UNAVAILABLE),
+    (MalformedId, ErrorCode.BAD_USER_INPUT),
+    (UserInputError, ErrorCode.BAD_USER_INPUT),
+    (UserInputErrors, ErrorCode.BAD_USER_INPUT),
+)
+
+
+def graphql_code(exc: BaseException) -> ErrorCode:
+    """The `extensions.code` for an error, walking the class tree most specific first."""
+    for cls, code in _GRAPHQL_CODES:
+        if isinstance(exc, cls):
+            return code
+    return ErrorCode.INTERNAL
+
+
+def safe_message(exc: BaseException) -> str:
+    """What a client may read about an error: never upstream bodies or internals."""
+    if isinstance(exc, GatewayError):
+        return exc.safe_message
+    return "Internal error."
+
+
+def as_user_errors(exc: BaseException, id_field: FieldPath) -> list[UserInputError] | None:
+    """The userErrors a mutation answers for `exc`, or None for an infrastructure error.
+
+    `id_field` is the input path of the record that a provider's not-found refers to.
+    """
+    if isinstance(exc, UserInputErrors):
+        return list(exc.errors)
+    if isinstance(exc, UserInputError):
+        return [exc]
+    if isinstance(exc, ProviderNotFound):
+        return [UserInputError(UserErrorCode.NOT_FOUND, "No such record.", exc.field or id_field)]
+    if isinstance(exc, ProviderRejected):
+        return [UserInputError(exc.user_code, exc.safe_message, exc.field)]
+    return None

@@ -1,0 +1,1 @@
+"""What every provider sandbox shares: seed data, request counters, fault injection, mounting."""

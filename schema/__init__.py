@@ -1,0 +1,1 @@
+"""The GraphQL surface: thin types, inputs and resolvers over `gateway`."""

@@ -1,0 +1,51 @@
+"""The per-request GraphQL context: loaders, the mutation service, deferred errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from strawberry.fastapi import BaseContext
+from strawberry.types import Info as StrawberryInfo
+
+from gateway.config import Settings
+from gateway.errors import GatewayError
+from gateway.loaders import Loaders, build_loaders
+from gateway.providers.registry import Registry
+from gateway.service import CustomerService
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredError:
+    """An error for part of a field whose other parts still answer (one provider down)."""
+
+    path: tuple[str | int, ...]
+    error: GatewayError
+
+
+@dataclass
+class GatewayContext(BaseContext):
+    settings: Settings
+    registry: Registry
+    loaders: Loaders
+    service: CustomerService
+    deferred_errors: list[DeferredError] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def defer(self, path: tuple[str | int, ...], error: GatewayError) -> None:
+        """Report an error for part of a field that still answers with the rest."""
+        if all(d.path != path for d in self.deferred_errors):
+            self.deferred_errors.append(DeferredError(path, error))
+
+
+def build_context(settings: Settings, registry: Registry) -> GatewayContext:
+    return GatewayContext(
+        settings=settings,
+        registry=registry,
+        loaders=build_loaders(registry, settings.phone_default_region),
+        service=CustomerService(registry),
+    )
+
+
+Info = StrawberryInfo[GatewayContext, None]

@@ -1,0 +1,207 @@
+"""Mutation resolvers: convert the input, call the service, answer a payload.
+
+Expected input problems become `userErrors`; infrastructure failures stay GraphQL
+errors (shaped in `schema.errors`). `_attempt` is the one place that split is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import strawberry
+
+from gateway import ids
+from gateway.errors import FieldPath, GatewayError, as_user_errors
+from gateway.model import Customer as CustomerModel
+from gateway.model import CustomerRef
+from schema.context import Info
+from schema.inputs import (
+    AddCustomerAddressInput,
+    AttachPaymentSourceInput,
+    CreateCustomerInput,
+    DeleteCustomerInput,
+    DetachPaymentSourceInput,
+    ForgetCustomerInput,
+    RemoveCustomerAddressInput,
+    SetDefaultPaymentSourceInput,
+    UpdateCustomerAddressInput,
+    UpdateCustomerInput,
+)
+from schema.types import Customer, UserError
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: Customer | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteCustomerPayload:
+    deleted_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ForgetCustomerPayload:
+    outcome: str | None = strawberry.field(
+        description="What the provider did: DELETED, or FORGET_REQUESTED where it erases later."
+    )
+    user_errors: list[UserError]
+
+
+async def _attempt(
+    action: Callable[[], Awaitable[T]], id_field: FieldPath
+) -> tuple[T | None, list[UserError]]:
+    try:
+        return await action(), []
+    except GatewayError as exc:
+        errors = as_user_errors(exc, id_field)
+        if errors is None:
+            raise
+        return None, [UserError.from_error(e) for e in errors]
+
+
+async def _customer_payload(
+    info: Info,
+    ref: CustomerRef | None,
+    action: Callable[[], Awaitable[CustomerModel]],
+    id_field: FieldPath,
+) -> CustomerPayload:
+    result, errors = await _attempt(action, id_field)
+    if result is not None:
+        info.context.loaders.written(result.ref, result)
+    elif ref is not None and not errors:
+        info.context.loaders.written(ref, None)
+    return CustomerPayload(
+        customer=Customer.from_model(result) if result else None, user_errors=errors
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_customer(self, info: Info, input: CreateCustomerInput) -> CustomerPayload:
+        service = info.context.service
+        return await _customer_payload(
+            info,
+            None,
+            lambda: service.create(input.provider, input.to_new(), input.idempotency_key),
+            ("input", "provider"),
+        )
+
+    @strawberry.mutation
+    async def update_customer(self, info: Info, input: UpdateCustomerInput) -> CustomerPayload:
+        ref = ids.decode_customer(str(input.id), "input.id")
+        service = info.context.service
+        return await _customer_payload(
+            info,
+            ref,
+            lambda: service.update(ref, input.to_fields(), input.expected_version),
+            ("input", "id"),
+        )
+
+    @strawberry.mutation
+    async def delete_customer(
+        self, info: Info, input: DeleteCustomerInput
+    ) -> DeleteCustomerPayload:
+        ref = ids.decode_customer(str(input.id), "input.id")
+        service = info.context.service
+        _, errors = await _attempt(
+            lambda: service.delete(ref, input.expected_version), ("input", "id")
+        )
+        if not errors:
+            info.context.loaders.written(ref, None)
+        return DeleteCustomerPayload(deleted_id=None if errors else input.id, user_errors=errors)
+
+    @strawberry.mutation
+    async def add_customer_address(
+        self, info: Info, input: AddCustomerAddressInput
+    ) -> CustomerPayload:
+        ref = ids.decode_customer(str(input.customer_id), "input.customerId")
+        service = info.context.service
+        return await _customer_payload(
+            info,
+            ref,
+            lambda: service.add_address(ref, input.address.to_fields()),
+            ("input", "customerId"),
+        )
+
+    @strawberry.mutation
+    async def update_customer_address(
+        self, info: Info, input: UpdateCustomerAddressInput
+    ) -> CustomerPayload:
+        ref = ids.decode_customer(str(input.customer_id), "input.customerId")
+        service = info.context.service
+        return await _customer_payload(
+            info,
+            ref,
+            lambda: service.update_address(ref, str(input.address_id), input.address.to_fields()),
+            ("input", "customerId"),
+        )
+
+    @strawberry.mutation
+    async def remove_customer_address(
+        self, info: Info, input: RemoveCustomerAddressInput
+    ) -> CustomerPayload:
+        ref = ids.decode_customer(str(input.customer_id), "input.customerId")
+        service = info.context.service
+        return await _customer_payload(
+            info,
+            ref,
+            lambda: service.remove_address(ref, str(input.address_id)),
+            ("input", "customerId"),
+        )
+
+    @strawberry.mutation
+    async def attach_payment_source(
+        self, info: Info, input: AttachPaymentSourceInput
+    ) -> CustomerPayload:
+        ref = ids.decode_customer(str(input.customer_id), "input.customerId")
+        service = info.context.service
+        return await _customer_payload(
+            info,
+            ref,
+            lambda: service.attach_payment_source(ref, input.token, bool(input.make_default)),
+            ("input", "customerId"),
+        )
+
+    @strawberry.mutation
+    async def detach_payment_source(
+        self, info: Info, input: DetachPaymentSourceInput
+    ) -> CustomerPayload:
+        ref = ids.decode_customer(str(input.customer_id), "input.customerId")
+        service = info.context.service
+        return await _customer_payload(
+            info,
+            ref,
+            lambda: service.detach_payment_source(ref, str(input.payment_source_id)),
+            ("input", "customerId"),
+        )
+
+    @strawberry.mutation
+    async def set_default_payment_source(
+        self, info: Info, input: SetDefaultPaymentSourceInput
+    ) -> CustomerPayload:
+        ref = ids.decode_customer(str(input.customer_id), "input.customerId")
+        service = info.context.service
+        return await _customer_payload(
+            info,
+            ref,
+            lambda: service.set_default_payment_source(ref, str(input.payment_source_id)),
+            ("input", "customerId"),
+        )
+
+    @strawberry.mutation
+    async def forget_customer(
+        self, info: Info, input: ForgetCustomerInput
+    ) -> ForgetCustomerPayload:
+        ref = ids.decode_customer(str(input.id), "input.id")
+        service = info.context.service
+        outcome, errors = await _attempt(lambda: service.forget(ref), ("input", "id"))
+        if not errors:
+            info.context.loaders.written(ref, None)
+        return ForgetCustomerPayload(outcome=outcome.value if outcome else None, user_errors=errors)

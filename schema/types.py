@@ -1,0 +1,344 @@
+"""GraphQL object types, built from the unified model; nested fields go through loaders."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, TypeVar, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway import ids, model
+from gateway.errors import GatewayError, MalformedId, UserErrorCode, UserInputError
+from gateway.validation import camel
+from schema.context import Info
+
+# Registered with their GraphQL names; annotations below use the model enums themselves.
+strawberry.enum(model.ProviderName, name="Provider")
+strawberry.enum(model.CustomerType, name="CustomerType")
+strawberry.enum(model.PaymentSourceKind, name="PaymentSourceKind")
+strawberry.enum(UserErrorCode, name="UserErrorCode")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def described(description: str) -> Callable[[F], F]:
+    """`@strawberry.field(description=...)`, typed for mypy (strawberry types it as Any)."""
+    return cast(Callable[[F], F], strawberry.field(description=description))
+
+
+@strawberry.interface
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Address:
+    id: strawberry.ID = strawberry.field(
+        description="Provider's address id where it has one; stable synthetic id otherwise."
+    )
+    label: str | None = strawberry.field(
+        description="e.g. home, office; 'shipping' or 'primary' for single-address providers."
+    )
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    phone: str | None
+    line1: str | None
+    line2: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None = strawberry.field(description="ISO 3166-1 alpha-2.")
+    instructions: str | None
+
+    @classmethod
+    def from_model(cls, a: model.Address) -> Address:
+        return cls(
+            id=strawberry.ID(a.id),
+            label=a.label,
+            first_name=a.first_name,
+            last_name=a.last_name,
+            company_name=a.company_name,
+            phone=a.phone,
+            line1=a.line1,
+            line2=a.line2,
+            city=a.city,
+            region=a.region,
+            postal_code=a.postal_code,
+            country=a.country,
+            instructions=a.instructions,
+        )
+
+
+@strawberry.type
+class PaymentSource:
+    id: strawberry.ID
+    kind: model.PaymentSourceKind
+    brand: str | None
+    last4: str | None
+    exp_month: int | None
+    exp_year: int | None
+    is_default: bool
+
+    @classmethod
+    def from_model(cls, p: model.PaymentSource) -> PaymentSource:
+        return cls(
+            id=strawberry.ID(p.id),
+            kind=p.kind,
+            brand=p.brand,
+            last4=p.last4,
+            exp_month=p.exp_month,
+            exp_year=p.exp_year,
+            is_default=p.is_default,
+        )
+
+
+@strawberry.type
+class Money:
+    amount: int = strawberry.field(description="Amount in the currency's minor unit (cents).")
+    currency: str = strawberry.field(description="ISO 4217.")
+
+
+@strawberry.federation.type(keys=["id"])
+class Order(Node):
+    id: strawberry.ID
+    provider: model.ProviderName
+    provider_id: str
+    status: str | None
+    total: Money | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_model(cls, o: model.Order) -> Order:
+        return cls(
+            id=strawberry.ID(ids.order_id(o.provider, o.customer_id, o.provider_id)),
+            provider=o.provider,
+            provider_id=o.provider_id,
+            status=o.status,
+            total=Money(amount=o.total.amount, currency=o.total.currency) if o.total else None,
+            created_at=o.created_at,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Order | None:
+        return await load_order(info, str(id))
+
+
+@strawberry.type
+class OrderEdge:
+    cursor: str
+    node: Order
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[OrderEdge]
+    nodes: list[Order]
+    page_info: PageInfo
+
+
+def _offset_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+def _offset_from(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(cursor.encode()))["o"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MalformedId("after") from exc
+    if not isinstance(offset, int) or offset < 0:
+        raise MalformedId("after")
+    return offset
+
+
+def order_connection(
+    orders: Sequence[model.Order], first: int, after: str | None
+) -> OrderConnection:
+    if first < 0:
+        raise UserInputError(UserErrorCode.INVALID, "`first` must not be negative.", ("first",))
+    start = _offset_from(after)
+    window = orders[start : start + first]
+    edges = [
+        OrderEdge(cursor=_offset_cursor(start + i + 1), node=Order.from_model(o))
+        for i, o in enumerate(window)
+    ]
+    return OrderConnection(
+        edges=edges,
+        nodes=[e.node for e in edges],
+        page_info=PageInfo(
+            has_next_page=start + first < len(orders),
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
+@strawberry.federation.type(
+    keys=["id"], description="A customer profile as one provider holds it, in unified form."
+)
+class Customer(Node):
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id; encodes the provider and its own id."
+    )
+    provider: model.ProviderName
+    provider_id: str = strawberry.field(description="The provider's own id for this customer.")
+    version: str = strawberry.field(
+        description="Concurrency token: pass it back as expectedVersion to update or delete."
+    )
+    email: str | None
+    given_name: str | None
+    family_name: str | None
+    display_name: str | None = strawberry.field(
+        description="The name to show: the provider's full name, or given and family joined."
+    )
+    company_name: str | None
+    phone: str | None
+    nickname: str | None
+    note: str | None
+    birthday: str | None = strawberry.field(
+        description="YYYY-MM-DD, or --MM-DD when the year is unknown."
+    )
+    reference_id: str | None
+    locale: str | None
+    customer_type: model.CustomerType | None
+    enabled: bool | None = strawberry.field(
+        description="False: the provider refuses new orders for this customer."
+    )
+    has_password: bool | None = strawberry.field(
+        description="True once a password is set; the password itself is never readable."
+    )
+    metadata: JSON | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    native: JSON = strawberry.field(
+        description="The provider's own payload, for what the unified type does not carry."
+    )
+    record: strawberry.Private[model.Customer]
+
+    @classmethod
+    def from_model(cls, c: model.Customer) -> Customer:
+        given_family = " ".join(p for p in (c.given_name, c.family_name) if p) or None
+        return cls(
+            id=strawberry.ID(ids.customer_id(c.ref)),
+            provider=c.provider,
+            provider_id=c.provider_id,
+            version=c.version,
+            email=c.email,
+            given_name=c.given_name,
+            family_name=c.family_name,
+            display_name=c.display_name or given_family,
+            company_name=c.company_name,
+            phone=c.phone,
+            nickname=c.nickname,
+            note=c.note,
+            birthday=c.birthday,
+            reference_id=c.reference_id,
+            locale=c.locale,
+            customer_type=c.customer_type,
+            enabled=c.enabled,
+            has_password=c.has_password,
+            metadata=cast(JSON, c.metadata),
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            native=cast(JSON, c.native),
+            record=c,
+        )
+
+    @strawberry.field
+    async def addresses(self, info: Info) -> list[Address]:
+        found = await info.context.loaders.addresses_by_customer.load(self.record)
+        return [Address.from_model(a) for a in found]
+
+    @strawberry.field
+    async def payment_sources(self, info: Info) -> list[PaymentSource]:
+        found = await info.context.loaders.payment_sources_by_customer.load(self.record)
+        return [PaymentSource.from_model(p) for p in found]
+
+    @strawberry.field
+    async def default_payment_source(self, info: Info) -> PaymentSource | None:
+        found = await info.context.loaders.payment_sources_by_customer.load(self.record)
+        return next((PaymentSource.from_model(p) for p in found if p.is_default), None)
+
+    @strawberry.field
+    async def orders(
+        self, info: Info, first: int = 10, after: str | None = None
+    ) -> OrderConnection:
+        found = await info.context.loaders.orders_by_customer.load(self.record)
+        return order_connection(found, first, after)
+
+    @described("Profiles of the same person in other providers (same email or phone).")
+    async def same_as(
+        self, info: Info
+    ) -> list[Annotated[Customer, strawberry.lazy("schema.types")]]:
+        found = await info.context.loaders.same_as_by_customer.load(self.record)
+        for provider, error in found.failures.items():
+            if isinstance(error, GatewayError):
+                info.context.defer((*info.path.as_list(), provider.value), error)
+        return [Customer.from_model(c) for c in found.customers]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Customer | None:
+        return await load_customer(info, str(id))
+
+
+async def load_customer(info: Info, global_id: str) -> Customer | None:
+    ref = ids.decode_customer(global_id)
+    if ref.provider not in info.context.registry:
+        return None
+    found = await info.context.loaders.customer_by_ref.load(ref)
+    return Customer.from_model(found) if found else None
+
+
+async def load_order(info: Info, global_id: str) -> Order | None:
+    gid = ids.decode(global_id)
+    if gid.kind is not ids.Kind.ORDER:
+        raise MalformedId("id")
+    if gid.provider not in info.context.registry:
+        return None
+    customer = await info.context.loaders.customer_by_ref.load(gid.customer)
+    if customer is None:
+        return None
+    orders = await info.context.loaders.orders_by_customer.load(customer)
+    return next((Order.from_model(o) for o in orders if o.provider_id == gid.provider_id), None)
+
+
+@strawberry.type
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "email"].'
+    )
+    code: UserErrorCode
+    message: str
+
+    @classmethod
+    def from_error(cls, error: UserInputError) -> UserError:
+        return cls(
+            field=list(error.field) if error.field else None,
+            code=error.code,
+            message=error.safe_message,
+        )
+
+
+@strawberry.type
+class ProviderStatus:
+    provider: model.ProviderName
+    enabled: bool
+    mode: str = strawberry.field(description="sandbox, or the real provider's environment name.")
+    writable_fields: list[str] = strawberry.field(
+        description="Unified Customer fields this provider can store."
+    )
+
+    @staticmethod
+    def writable(names: frozenset[str]) -> list[str]:
+        return sorted(camel(n) for n in names)
