@@ -9,6 +9,7 @@ in-process ASGI transport), or the ones at `SANDBOX_URL`.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -91,8 +92,14 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
     return app
 
 
-def app_from_env() -> FastAPI:
-    """The uvicorn factory for `serve`: settings from the environment."""
-    import os
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # httpx logs every upstream URL at INFO; customer ids in URLs do not belong in logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    return create_app(Settings(), self_url=os.environ.get("GATEWAY_SELF_URL"))
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory for `serve` (run in each worker): settings from the environment."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings, self_url=os.environ.get("GATEWAY_SELF_URL"))

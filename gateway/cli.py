@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import socket
 import subprocess
@@ -38,7 +37,6 @@ def _wait_for(port: int, timeout_s: float = 15.0) -> None:
 
 def serve(host: str, port: int, workers: int) -> None:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     os.environ["GATEWAY_SELF_URL"] = f"http://{_loopback(host)}:{port}"
     sandbox: subprocess.Popen[bytes] | None = None
     if workers > 1 and not settings.sandbox_url:

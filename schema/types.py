@@ -16,12 +16,6 @@ from gateway.errors import GatewayError, MalformedId, UserErrorCode, UserInputEr
 from gateway.validation import camel
 from schema.context import Info
 
-# Registered with their GraphQL names; annotations below use the model enums themselves.
-strawberry.enum(model.ProviderName, name="Provider")
-strawberry.enum(model.CustomerType, name="CustomerType")
-strawberry.enum(model.PaymentSourceKind, name="PaymentSourceKind")
-strawberry.enum(UserErrorCode, name="UserErrorCode")
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 

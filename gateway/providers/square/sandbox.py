@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from gateway.config import SandboxSettings
@@ -348,6 +349,13 @@ def create_sandbox(people: Sequence[Person], settings: SandboxSettings) -> FastA
     @app.exception_handler(SquareApiError)
     async def square_error(_: Request, exc: SquareApiError) -> JSONResponse:
         return JSONResponse({"errors": [exc.error]}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = str(first.get("loc", ("", ""))[-1])
+        error = SquareApiError(400, "INVALID_VALUE", f"Invalid value for `{field}`.", field)
+        return JSONResponse({"errors": [error.error]}, status_code=400)
 
     @app.middleware("http")
     async def require_bearer(request: Request, call_next: Any) -> Any:
