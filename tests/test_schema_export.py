@@ -26,6 +26,7 @@ def test_schema_holds_every_contract_name() -> None:
     assert CONTRACT_CHECK.exists(), f"{CONTRACT_CHECK} is missing: shared/ must sit beside the repo"
     result = subprocess.run(
         [sys.executable, str(CONTRACT_CHECK), "schema/schema.graphql"],
+        check=False,
         capture_output=True,
         text=True,
         cwd=ROOT,
