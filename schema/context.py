@@ -10,6 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.loaders import Loaders, build_loaders
+from gateway.providers.failfast import FailFastProvider, Outages
 from gateway.providers.registry import Registry
 from gateway.service import CustomerService
 
@@ -34,17 +35,26 @@ class GatewayContext(BaseContext):
         super().__init__()
 
     def defer(self, path: tuple[str | int, ...], error: GatewayError) -> None:
-        """Report an error for part of a field that still answers with the rest."""
-        if all(d.path != path for d in self.deferred_errors):
+        """Report an error for part of a field that still answers with the rest.
+
+        One error per failed provider per request, at the first path it failed
+        (a provider down for a page's listing is down for its sameAs too).
+        """
+        provider = getattr(error, "provider", None)
+        if provider is None or all(
+            getattr(d.error, "provider", None) != provider for d in self.deferred_errors
+        ):
             self.deferred_errors.append(DeferredError(path, error))
 
 
 def build_context(settings: Settings, registry: Registry) -> GatewayContext:
+    outages = Outages()
+    scoped = registry.view(lambda provider: FailFastProvider(provider, outages))
     return GatewayContext(
         settings=settings,
-        registry=registry,
-        loaders=build_loaders(registry, settings.phone_default_region),
-        service=CustomerService(registry),
+        registry=scoped,
+        loaders=build_loaders(scoped, settings.phone_default_region),
+        service=CustomerService(scoped),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway import ids
-from gateway.errors import UserErrorCode, UserInputError
+from gateway.errors import GatewayError, UserErrorCode, UserInputError
 from gateway.listing import list_customers
 from gateway.model import ProviderName
 from gateway.providers.registry import provider_settings
@@ -71,11 +71,12 @@ class Query:
             query,
             first=first,
             after=after,
-            page_size=min(100, max(first, 20)),
+            page_size=min(100, first + 1),
         )
         path = tuple(info.path.as_list())
-        for provider, error in listing.failures.items():
-            context.defer((*path, provider.value), error)  # type: ignore[arg-type]
+        for error in listing.failures.values():
+            if isinstance(error, GatewayError):
+                context.defer(path, error)
         for edge in listing.edges:
             context.loaders.customer_by_ref.prime(edge.customer.ref, edge.customer)
         edges = [

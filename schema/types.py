@@ -276,9 +276,9 @@ class Customer(Node):
         self, info: Info
     ) -> list[Annotated[Customer, strawberry.lazy("schema.types")]]:
         found = await info.context.loaders.same_as_by_customer.load(self.record)
-        for provider, error in found.failures.items():
+        for error in found.failures.values():
             if isinstance(error, GatewayError):
-                info.context.defer((*info.path.as_list(), provider.value), error)
+                info.context.defer(tuple(info.path.as_list()), error)
         return [Customer.from_model(c) for c in found.customers]
 
     @classmethod

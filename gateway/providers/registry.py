@@ -80,6 +80,15 @@ class Registry:
         registration = self._registrations.get(provider)
         return registration.connection if registration else None
 
+    def view(self, wrap: Callable[[CustomerProvider], CustomerProvider]) -> Registry:
+        """The same providers, each wrapped (per request); this registry is unchanged."""
+        return Registry(
+            {
+                name: Registration(wrap(r.provider), r.connection)
+                for name, r in self._registrations.items()
+            }
+        )
+
     def replace(self, wrap: Callable[[CustomerProvider], CustomerProvider]) -> None:
         """Wrap every provider (cache, metrics): wrappers implement the same contract."""
         for name, registration in self._registrations.items():
