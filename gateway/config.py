@@ -17,6 +17,7 @@ class ProviderSettings(BaseModel):
     enabled: bool = True
     timeout_s: float = Field(default=5.0, gt=0, description="Deadline for one upstream call.")
     base_url: str | None = None
+    max_in_flight: int = Field(default=64, ge=1, description="Concurrent upstream requests.")
 
 
 class SquareSettings(ProviderSettings):
@@ -61,13 +62,24 @@ class DigitalRiverSettings(ProviderSettings):
 
 
 class CacheSettings(BaseModel):
+    """Read caching around every provider; TTLs bound staleness for changes made elsewhere.
+
+    A TTL of 0 leaves that kind uncached. Writes through the gateway never wait for
+    a TTL: they invalidate what they touched at once, on every replica sharing Redis.
+    """
+
     enabled: bool = True
     url: str | None = Field(default=None, description="redis://host:port/db; unset: in-memory.")
-    customer_ttl_s: int = 60
-    addresses_ttl_s: int = 60
-    payment_sources_ttl_s: int = 60
-    orders_ttl_s: int = 30
-    search_ttl_s: int = 15
+    key_prefix: str = Field(
+        default="cg",
+        pattern=r"^[A-Za-z0-9_.-]{1,32}$",
+        description="First segment of every key: separates deployments sharing one Redis.",
+    )
+    customer_ttl_s: int = Field(default=60, ge=0)
+    addresses_ttl_s: int = Field(default=60, ge=0)
+    payment_sources_ttl_s: int = Field(default=60, ge=0)
+    orders_ttl_s: int = Field(default=30, ge=0)
+    search_ttl_s: int = Field(default=15, ge=0)
     idempotency_ttl_s: int = 24 * 3600
 
 

@@ -326,6 +326,7 @@ def build(
             "Accept": "application/json",
         },
         transport=conn.transport,
+        max_in_flight=settings.max_in_flight,
         rate_limit_retries=1,
     )
     return SquareProvider(http), conn
