@@ -1,0 +1,137 @@
+"""Real servers on loopback ports, for the tests that need a socket (a browser, node).
+
+The gateway starts the way users start it, `customer-gateway serve`, in a clean
+environment and an empty working directory, so neither this machine's variables nor
+a `.env` leak in. Node programs print `{"url": ...}` on stdout once they listen.
+A missing install step fails the test with the command that fixes it, never skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STARTUP_DEADLINE_S = 60.0
+"""How long a server may take to start before the test gives up (not an assertion)."""
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _tail(log: Path) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+
+
+def _await(name: str, process: subprocess.Popen[bytes], log: Path, probe: Callable[[], Any]) -> Any:
+    """Poll `probe` until it answers; fail with the server's log if it dies or hangs."""
+    deadline = time.monotonic() + STARTUP_DEADLINE_S
+    while time.monotonic() < deadline:
+        answer = probe()
+        if answer:
+            return answer
+        if process.poll() is not None:
+            pytest.fail(f"{name} exited with status {process.returncode}:\n{_tail(log)}")
+        time.sleep(0.05)
+    _stop(process)
+    pytest.fail(f"{name} did not start within {STARTUP_DEADLINE_S:.0f}s:\n{_tail(log)}")
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=2.0).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def start_gateway(workdir: Path, **env: str) -> Server:
+    """`customer-gateway serve` on a free loopback port, with only `env` configured."""
+    executable = Path(sys.executable).with_name("customer-gateway")
+    if not executable.exists():
+        pytest.fail(f"{executable} is missing: install the package (scripts/bootstrap)")
+    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    port = _free_port()
+    log = workdir / "gateway.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(executable), "serve", "--port", str(port)],
+            cwd=workdir,
+            env={**clean, "LOG_LEVEL": "WARNING", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    _await("customer-gateway serve", process, log, lambda: _ready(url))
+    return Server(process, url, log)
+
+
+def node_executable() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed: these tests need Node.js 20+ (apt-get install nodejs)")
+    return node
+
+
+def require_node_modules(directory: Path, package: str) -> None:
+    if not (directory / "node_modules" / package).is_dir():
+        relative = directory.relative_to(ROOT)
+        pytest.fail(
+            f"{relative}/node_modules lacks {package}: run `npm ci` in {relative} "
+            "(scripts/bootstrap does it)"
+        )
+
+
+def _announced_url(log: Path) -> str | None:
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith('{"url"'):
+            return str(json.loads(line)["url"])
+    return None
+
+
+def start_node(script: Path, *args: str, workdir: Path) -> Server:
+    """A node program that prints `{"url": ...}` once it listens."""
+    log = workdir / f"{script.stem}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [node_executable(), str(script), *args],
+            cwd=script.parent,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = _await(script.name, process, log, lambda: _announced_url(log))
+    return Server(process, str(url).rstrip("/"), log)
