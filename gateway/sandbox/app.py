@@ -59,9 +59,17 @@ class InstrumentedSandbox:
 
 def sandbox_factories() -> dict[ProviderName, SandboxFactory]:
     """Every provider that has a sandbox; imported lazily to keep startup light."""
+    from gateway.providers.clover.sandbox import create_sandbox as clover
+    from gateway.providers.digitalriver.sandbox import create_sandbox as digitalriver
+    from gateway.providers.elasticpath.sandbox import create_sandbox as elasticpath
     from gateway.providers.square.sandbox import create_sandbox as square
 
-    return {ProviderName.SQUARE: square}
+    return {
+        ProviderName.SQUARE: square,
+        ProviderName.CLOVER: clover,
+        ProviderName.ELASTIC_PATH: elasticpath,
+        ProviderName.DIGITAL_RIVER: digitalriver,
+    }
 
 
 def create_sandbox_app(settings: SandboxSettings) -> FastAPI:

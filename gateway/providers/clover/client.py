@@ -1,0 +1,113 @@
+"""Both Clover APIs through one `UpstreamClient`, within one token's budget.
+
+Platform v3 and Ecommerce v1 live on different hosts but answer to the same token,
+and Clover's limits are per token: at most 5 requests in flight and 16 started per
+second. So one client sends to both (Ecommerce URLs are absolute), one semaphore
+bounds them, and one pacer spaces their starts; a 429 that gets through anyway is
+retried by the `UpstreamClient` after its `retry-after`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from gateway.errors import FieldPath
+from gateway.http import UpstreamClient, json_body
+from gateway.model import ProviderName
+from gateway.providers.base import Operation, unsupported
+from gateway.providers.clover import mapping
+from gateway.providers.clover.throttle import Pacer
+
+T = TypeVar("T")
+LIST_MAX = 1000
+"""Clover's largest `limit` on a v3 list."""
+
+
+async def gather_all(awaitables: Iterable[Awaitable[T]]) -> list[T]:
+    """Run concurrently; every one finishes before the first error is raised."""
+    results = await asyncio.gather(*awaitables, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results  # type: ignore[return-value]
+
+
+class CloverApi:
+    def __init__(
+        self,
+        http: UpstreamClient,
+        *,
+        merchant_id: str,
+        ecommerce_url: str | None,
+        max_in_flight: int,
+        requests_per_s: int,
+    ) -> None:
+        self._http = http
+        self.customers = f"/v3/merchants/{quote(merchant_id, safe='')}/customers"
+        self._ecommerce = ecommerce_url.rstrip("/") if ecommerce_url else None
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._pacer = Pacer(requests_per_s)
+
+    @property
+    def has_ecommerce(self) -> bool:
+        """Ecommerce exists in the US and Canada only."""
+        return self._ecommerce is not None
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        id_field: FieldPath = ("input", "id"),
+        params: list[tuple[str, Any]] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """One call within the budget: a slot first, then a start in the window.
+
+        Pacing inside the slot keeps the order of starts the order of arrivals.
+        """
+        async with self._slots:
+            await self._pacer.wait()
+            response = await self._http.request(method, url, params=params, json=json)
+        body = json_body(ProviderName.CLOVER, response)
+        if response.status_code >= 400:
+            raise mapping.error_from(response.status_code, body, id_field)
+        return body
+
+    def customer(self, customer_id: str, *rest: str) -> str:
+        """A v3 customer URL, or one of its sub-resources'; every id is escaped."""
+        return "/".join((self.customers, *(quote(part, safe="") for part in (customer_id, *rest))))
+
+    def ecommerce(self, *parts: str) -> str:
+        if self._ecommerce is None:
+            raise unsupported(ProviderName.CLOVER, Operation.ATTACH_PAYMENT_SOURCE)
+        return "/".join((self._ecommerce, "v1", *(quote(part, safe="") for part in parts)))
+
+    async def read(
+        self, customer_id: str, expand: Sequence[str], id_field: FieldPath = ("input", "id")
+    ) -> dict[str, Any]:
+        native: dict[str, Any] = await self.send(
+            "GET", self.customer(customer_id), params=expansions(expand), id_field=id_field
+        )
+        return native
+
+    async def list(
+        self, filters: Sequence[str], expand: Sequence[str], *, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        params = [
+            *(("filter", f) for f in filters),
+            *expansions(expand),
+            ("limit", LIST_MAX),
+            ("offset", offset),
+        ]
+        return mapping.rows(await self.send("GET", self.customers, params=params))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def expansions(names: Sequence[str]) -> list[tuple[str, Any]]:
+    return [("expand", ",".join(names))]

@@ -1,0 +1,379 @@
+"""Digital River behind the `CustomerProvider` contract.
+
+The caller may choose the customer id (at most 40 characters), and a reused id is a
+409 `already_exists`. The customer record carries its one shipping address and its
+attached sources, so addresses and payment sources cost no extra call; customers are
+batch-read with the `ids` filter; orders are listed per customer (no batch form).
+Digital River has no version and no idempotency key: versions are a hash of the
+record checked read-compare-write, and idempotency lives in the gateway's store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from gateway.config import DigitalRiverSettings
+from gateway.errors import (
+    FieldPath,
+    ProviderBadResponse,
+    ProviderNotFound,
+    ProviderRejected,
+    UserErrorCode,
+    UserInputError,
+    UserInputErrors,
+)
+from gateway.filtering import matches
+from gateway.http import UpstreamClient, json_body
+from gateway.idempotency import IdempotencyStore
+from gateway.model import (
+    Address,
+    AddressFields,
+    Customer,
+    CustomerFields,
+    CustomerPage,
+    CustomerQuery,
+    ForgetOutcome,
+    NewCustomer,
+    Order,
+    PaymentSource,
+    ProviderName,
+)
+from gateway.providers.addresses import merge_address
+from gateway.providers.base import Capabilities, Operation
+from gateway.providers.digitalriver import mapping
+from gateway.providers.digitalriver.sandbox import DEMO_SECRET_KEY
+from gateway.providers.versioning import check_expected
+from gateway.providers.wiring import Connection, ProviderDeps, SandboxLink
+
+LIVE_BASE_URL = "https://api.digitalriver.com"
+IDS_PER_CALL = 100
+ORDERS_PAGE = 100
+MAX_IN_FLIGHT = 10
+"""Test keys allow 25 requests a second; ten in flight stays well inside it."""
+ADDRESS_PATH: FieldPath = ("input", "address")
+CUSTOMER_ID: FieldPath = ("input", "customerId")
+
+CAPABILITIES = Capabilities(
+    writable_fields=mapping.CUSTOMER_FIELDS,
+    address_fields=frozenset(mapping.ADDRESS_FIELDS),
+    operations=frozenset(Operation),
+    max_addresses=1,
+    caller_chosen_id=True,
+    make_default_on_attach=True,
+)
+
+
+def _customer_path(customer_id: str) -> str:
+    return f"/customers/{quote(customer_id, safe='')}"
+
+
+def _source_path(customer_id: str, source_id: str) -> str:
+    return f"{_customer_path(customer_id)}/sources/{quote(source_id, safe='')}"
+
+
+class DigitalRiverProvider:
+    name = ProviderName.DIGITAL_RIVER
+    capabilities = CAPABILITIES
+
+    def __init__(self, http: UpstreamClient, idempotency: IdempotencyStore) -> None:
+        self._http = http
+        self._idempotency = idempotency
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        id_field: FieldPath | None = None,
+        source_field: FieldPath = ("input", "paymentSourceId"),
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        response = await self._http.request(method, path, **kwargs)
+        body = json_body(self.name, response)
+        if response.status_code >= 400:
+            raise mapping.error_from(response.status_code, body, id_field, source_field)
+        if not isinstance(body, dict):
+            raise ProviderBadResponse(self.name, f"{method} answered a non-object")
+        return body
+
+    async def _retrieve(self, customer_id: str, id_field: FieldPath | None = None) -> Customer:
+        return mapping.to_customer(
+            await self._call("GET", _customer_path(customer_id), id_field=id_field)
+        )
+
+    async def _list(self, path: str, params: list[tuple[str, str]]) -> tuple[list[Any], bool]:
+        body = await self._call("GET", path, params=params)
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise ProviderBadResponse(self.name, f"GET {path} answered no data list")
+        return data, body.get("hasMore") is True
+
+    async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
+        wanted = [i for i in dict.fromkeys(ids) if not mapping.check_provider_id(i)]
+        batchable = [i for i in wanted if "," not in i]
+        chunks = [batchable[i : i + IDS_PER_CALL] for i in range(0, len(batchable), IDS_PER_CALL)]
+        found: dict[str, Customer] = {}
+        pages = await asyncio.gather(
+            *(
+                self._list("/customers", [("ids", ",".join(c)), ("limit", str(len(c)))])
+                for c in chunks
+            ),
+            *(self._maybe(i) for i in wanted if "," in i),
+        )
+        for data, _ in pages:
+            for customer in map(mapping.to_customer, data):
+                found[customer.provider_id] = customer
+        return [found.get(customer_id) for customer_id in ids]
+
+    async def _maybe(self, customer_id: str) -> tuple[list[Any], bool]:
+        """One customer whose id has a comma, which the comma-joined `ids` filter cannot hold."""
+        try:
+            return [await self._call("GET", _customer_path(customer_id))], False
+        except ProviderNotFound:
+            return [], False
+
+    async def search_customers(
+        self, query: CustomerQuery, limit: int, cursor: str | None
+    ) -> CustomerPage:
+        if query.reference_id is not None:
+            return CustomerPage((), None)  # Digital River customers have no reference id.
+        data, more = await self._list("/customers", mapping.search_params(query, limit, cursor))
+        customers = [mapping.to_customer(native) for native in data]
+        next_cursor = customers[-1].provider_id if more and customers else None
+        return CustomerPage(tuple(c for c in customers if matches(c, query)), next_cursor)
+
+    async def get_addresses(self, customers: Sequence[Customer]) -> Sequence[Sequence[Address]]:
+        return [[a] if (a := mapping.to_address(c.native)) else [] for c in customers]
+
+    async def get_payment_sources(
+        self, customers: Sequence[Customer]
+    ) -> Sequence[Sequence[PaymentSource]]:
+        return [mapping.to_payment_sources(c.native) for c in customers]
+
+    async def get_orders(self, customers: Sequence[Customer]) -> Sequence[Sequence[Order]]:
+        ids = list(dict.fromkeys(c.provider_id for c in customers))
+        lists = await asyncio.gather(*(self._orders_of(i) for i in ids))
+        by_customer = dict(zip(ids, lists, strict=True))
+        return [by_customer[c.provider_id] for c in customers]
+
+    async def _orders_of(self, customer_id: str) -> list[Order]:
+        orders: list[Order] = []
+        cursor: str | None = None
+        while True:
+            params = [("customerId", customer_id), ("limit", str(ORDERS_PAGE))]
+            if cursor:
+                params.append(("startingAfter", cursor))
+            data, more = await self._list("/orders", params)
+            orders += [mapping.to_order(o) for o in data]
+            if not more or not orders:
+                return orders
+            cursor = orders[-1].provider_id
+
+    async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer:
+        errors = mapping.check_metadata(new.fields.get("metadata"))
+        if new.provider_id is not None:
+            errors += mapping.check_provider_id(new.provider_id)
+        if new.address is not None:
+            errors += mapping.check_address(mapping.new_address(new.address), ADDRESS_PATH)
+        if errors:
+            raise UserInputErrors(errors)
+        body = mapping.create_body(new)
+        token = new.payment_source_token
+        if idempotency_key is None:
+            return await self._create(body, token, retried=False)
+        created: list[Customer] = []
+
+        async def create_once() -> str:
+            created.append(await self._create(body, token, retried=True))
+            return created[0].provider_id
+
+        customer_id, fresh = await self._idempotency.run(self.name, idempotency_key, create_once)
+        return created[0] if fresh else await self._retrieve(customer_id)
+
+    async def _create(self, body: dict[str, Any], token: str | None, *, retried: bool) -> Customer:
+        """POST /customers, then attach the token; a checked token is attached right after.
+
+        `retried`: the caller sent an idempotency key, so a 409 on its own id whose record
+        is exactly what this create would store is an earlier attempt whose answer was
+        lost, not somebody else's customer.
+        """
+        token_field: FieldPath = ("input", "paymentSourceToken")
+        if token is not None:
+            await self._check_source(token, token_field)
+        try:
+            native = await self._call("POST", "/customers", json=body)
+        except ProviderRejected as exc:
+            if not (retried and exc.user_code is UserErrorCode.DUPLICATE and "id" in body):
+                raise
+            native = await self._call("GET", _customer_path(body["id"]))
+            if not mapping.same_create(native, body):
+                raise
+        customer = mapping.to_customer(native)
+        if token is None or token in mapping.source_ids(customer.native):
+            return customer
+        await self._call(
+            "POST", _source_path(customer.provider_id, token), source_field=token_field
+        )
+        return await self._retrieve(customer.provider_id)
+
+    async def _check_source(self, token: str, token_field: FieldPath) -> None:
+        """Refuse a token that cannot be attached before the customer exists."""
+        source = await self._call("GET", f"/sources/{quote(token, safe='')}", id_field=token_field)
+        refusal = mapping.source_refusal(source)
+        if refusal is not None:
+            raise ProviderRejected(
+                self.name,
+                f"Digital River refused the payment source ({refusal}).",
+                user_code=UserErrorCode.REJECTED_BY_PROVIDER,
+                field=token_field,
+                code=refusal,
+            )
+
+    async def update_customer(
+        self, customer_id: str, fields: CustomerFields, expected_version: str | None
+    ) -> Customer:
+        if errors := mapping.check_metadata(fields.get("metadata")):
+            raise UserInputErrors(errors)
+        current: Customer | None = None
+        if expected_version is not None or mapping.touches_shipping(fields):
+            current = await self._retrieve(customer_id)
+            check_expected(current.version, expected_version)
+        body = mapping.update_body(fields, current.native if current else None)
+        if not body:
+            return current or await self._retrieve(customer_id)
+        return mapping.to_customer(await self._call("POST", _customer_path(customer_id), json=body))
+
+    async def delete_customer(self, customer_id: str, expected_version: str | None) -> None:
+        if expected_version is not None:
+            check_expected((await self._retrieve(customer_id)).version, expected_version)
+        await self._call("DELETE", _customer_path(customer_id))
+
+    async def _write_shipping(self, customer_id: str, shipping: dict[str, Any] | None) -> Customer:
+        native = await self._call(
+            "POST", _customer_path(customer_id), json={"shipping": shipping}, id_field=CUSTOMER_ID
+        )
+        return mapping.to_customer(native)
+
+    async def _stored_address(self, customer_id: str, address_id: str) -> tuple[Customer, Address]:
+        current = await self._retrieve(customer_id, CUSTOMER_ID)
+        stored = mapping.to_address(current.native)
+        if stored is None or stored.id != address_id:
+            raise UserInputError(
+                UserErrorCode.NOT_FOUND,
+                "This customer has no such address.",
+                ("input", "addressId"),
+            )
+        return current, stored
+
+    async def add_address(self, customer_id: str, address: AddressFields) -> Customer:
+        added = mapping.new_address(address)
+        if errors := mapping.check_address(added, ADDRESS_PATH):
+            raise UserInputErrors(errors)
+        current = await self._retrieve(customer_id, CUSTOMER_ID)
+        if mapping.to_address(current.native) is not None:
+            raise UserInputError(
+                UserErrorCode.INVALID,
+                "Digital River keeps one shipping address: update or remove it.",
+                ADDRESS_PATH,
+            )
+        return await self._write_shipping(customer_id, mapping.with_address(current.native, added))
+
+    async def update_address(
+        self, customer_id: str, address_id: str, address: AddressFields
+    ) -> Customer:
+        current, stored = await self._stored_address(customer_id, address_id)
+        merged = merge_address(stored, address)
+        if errors := mapping.check_address(merged, ADDRESS_PATH):
+            raise UserInputErrors(errors)
+        return await self._write_shipping(customer_id, mapping.with_address(current.native, merged))
+
+    async def remove_address(self, customer_id: str, address_id: str) -> Customer:
+        current, _ = await self._stored_address(customer_id, address_id)
+        return await self._write_shipping(customer_id, mapping.with_address(current.native, None))
+
+    async def attach_payment_source(
+        self, customer_id: str, token: str, make_default: bool
+    ) -> Customer:
+        token_field: FieldPath = ("input", "token")
+        await self._call(
+            "POST",
+            _source_path(customer_id, token),
+            id_field=CUSTOMER_ID,
+            source_field=token_field,
+        )
+        if not make_default:
+            return await self._retrieve(customer_id, CUSTOMER_ID)
+        return await self._set_default(customer_id, token, token_field)
+
+    async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer:
+        await self._call("DELETE", _source_path(customer_id, source_id), id_field=CUSTOMER_ID)
+        return await self._retrieve(customer_id, CUSTOMER_ID)
+
+    async def set_default_payment_source(self, customer_id: str, source_id: str) -> Customer:
+        return await self._set_default(customer_id, source_id, ("input", "paymentSourceId"))
+
+    async def _set_default(
+        self, customer_id: str, source_id: str, source_field: FieldPath
+    ) -> Customer:
+        native = await self._call(
+            "POST",
+            _customer_path(customer_id),
+            json={"defaultSourceId": source_id},
+            id_field=CUSTOMER_ID,
+            source_field=source_field,
+        )
+        return mapping.to_customer(native)
+
+    async def forget_customer(self, customer_id: str) -> ForgetOutcome:
+        """Record the request; Digital River purges later. A second request is a no-op.
+
+        The flag is set once and never changes again, so a refusal is read back: if the
+        flag is already set, the earlier request stands.
+        """
+        try:
+            await self._call(
+                "POST", _customer_path(customer_id), json={"requestToBeForgotten": True}
+            )
+        except ProviderRejected:
+            if not mapping.forget_requested((await self._retrieve(customer_id)).native):
+                raise
+        return ForgetOutcome.FORGET_REQUESTED
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def connection(settings: DigitalRiverSettings, sandbox: SandboxLink | None) -> Connection:
+    if settings.secret_key is not None:
+        key = settings.secret_key.get_secret_value()
+        mode = "digitalriver-test" if key.startswith("sk_test_") else "digitalriver-live"
+        if settings.base_url:
+            mode = "custom"
+        return Connection(mode=mode, base_url=settings.base_url or LIVE_BASE_URL)
+    if sandbox is None:
+        raise ValueError("Digital River has no secret key and no sandbox to use")
+    slug = ProviderName.DIGITAL_RIVER.value
+    return Connection("sandbox", sandbox.url_for(slug), sandbox.transport)
+
+
+def build(
+    settings: DigitalRiverSettings, sandbox: SandboxLink | None, deps: ProviderDeps
+) -> tuple[DigitalRiverProvider, Connection]:
+    conn = connection(settings, sandbox)
+    key = settings.secret_key.get_secret_value() if settings.secret_key else DEMO_SECRET_KEY
+    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
+    if settings.api_version:
+        headers["DigitalRiver-Version"] = settings.api_version
+    http = UpstreamClient(
+        ProviderName.DIGITAL_RIVER,
+        conn.base_url,
+        timeout_s=settings.timeout_s,
+        headers=headers,
+        transport=conn.transport,
+        max_in_flight=MAX_IN_FLIGHT,
+        rate_limit_retries=1,
+    )
+    return DigitalRiverProvider(http, deps.idempotency), conn

@@ -1,0 +1,364 @@
+"""Elastic Path behind the `CustomerProvider` contract.
+
+Elastic Path has no batch reads: no multi-id filter on customers (`id` takes `eq` and
+ranges only), none on orders (`customer_id` takes `eq`/`like`), and addresses are a
+per-customer sub-resource. Every batch read is therefore one call per customer, run
+concurrently and bounded by the UpstreamClient's `max_in_flight`. Addresses are
+unlimited and written one by one with partial PUTs. There is no native version or
+idempotency: both are gateway-side (`versioning`, `IdempotencyStore`). There are no
+stored payment instruments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import httpx
+
+from gateway.config import ElasticPathSettings
+from gateway.errors import (
+    FieldPath,
+    GatewayError,
+    MalformedId,
+    ProviderAuthError,
+    ProviderBadResponse,
+    ProviderForbidden,
+    ProviderNotFound,
+    UserErrorCode,
+    UserInputError,
+)
+from gateway.filtering import matches
+from gateway.http import UpstreamClient, json_body
+from gateway.idempotency import IdempotencyStore
+from gateway.model import (
+    Address,
+    AddressFields,
+    Customer,
+    CustomerFields,
+    CustomerPage,
+    CustomerQuery,
+    ForgetOutcome,
+    NewCustomer,
+    Order,
+    PaymentSource,
+    ProviderName,
+)
+from gateway.providers.base import Capabilities, Operation, unsupported
+from gateway.providers.elasticpath import mapping
+from gateway.providers.elasticpath.auth import TokenSource
+from gateway.providers.elasticpath.query import condition
+from gateway.providers.elasticpath.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from gateway.providers.versioning import check_expected
+from gateway.providers.wiring import Connection, ProviderDeps, SandboxLink
+
+REGIONS = {
+    "useast": "https://useast.api.elasticpath.com",
+    "euwest": "https://euwest.api.elasticpath.com",
+}
+DEFAULT_REGION = "euwest"
+"""The official JS SDK's default host; set ELASTICPATH__BASE_URL for a useast store."""
+ORDERS_PAGE = 100
+T = TypeVar("T")
+ADDRESS_PATH: FieldPath = ("input", "address")
+
+CAPABILITIES = Capabilities(
+    writable_fields=frozenset(mapping.CUSTOMER_FIELDS),
+    address_fields=frozenset(mapping.ADDRESS_FIELDS),
+    operations=frozenset(
+        {
+            Operation.CREATE,
+            Operation.UPDATE,
+            Operation.DELETE,
+            Operation.ADD_ADDRESS,
+            Operation.UPDATE_ADDRESS,
+            Operation.REMOVE_ADDRESS,
+            Operation.FORGET,
+        }
+    ),
+    max_addresses=None,
+)
+
+
+class ElasticPathProvider:
+    name = ProviderName.ELASTIC_PATH
+    capabilities = CAPABILITIES
+
+    def __init__(
+        self, http: UpstreamClient, tokens: TokenSource, idempotency: IdempotencyStore
+    ) -> None:
+        self._http = http
+        self._tokens = tokens
+        self._idempotency = idempotency
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One call with the cached token; a 401 renews the token and retries once."""
+        token = await self._tokens.current()
+        try:
+            return await self._http.request(method, path, headers=_bearer(token), **kwargs)
+        except ProviderAuthError as exc:
+            if isinstance(exc, ProviderForbidden):
+                raise
+            fresh = await self._tokens.renew(token)
+        return await self._http.request(method, path, headers=_bearer(fresh), **kwargs)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        id_field: FieldPath = ("input", "id"),
+        sources: Mapping[str, FieldPath] = mapping.CUSTOMER_SOURCES,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        response = await self._send(method, path, **kwargs)
+        body = json_body(self.name, response)
+        if response.status_code >= 400:
+            raise mapping.error_from(response.status_code, body, id_field, sources)
+        if not isinstance(body, dict):
+            raise ProviderBadResponse(self.name, f"{method} {path} answered no object")
+        return body
+
+    async def _list(
+        self, method: str, path: str, **kwargs: Any
+    ) -> tuple[dict[str, Any], list[Any]]:
+        body = await self._call(method, path, **kwargs)
+        data = body.get("data")
+        if not isinstance(data, list):
+            raise ProviderBadResponse(self.name, f"{method} {path} answered no list")
+        return body, data
+
+    async def _data(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        data = (await self._call(method, path, **kwargs)).get("data")
+        if not isinstance(data, dict):
+            raise ProviderBadResponse(self.name, f"{method} {path} answered no data")
+        return data
+
+    async def _retrieve(self, customer_id: str, id_field: FieldPath = ("input", "id")) -> Customer:
+        return mapping.to_customer(
+            await self._data("GET", f"/v2/customers/{customer_id}", id_field=id_field)
+        )
+
+    async def _maybe(self, customer_id: str) -> Customer | None:
+        try:
+            return await self._retrieve(customer_id)
+        except ProviderNotFound:
+            return None
+
+    async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
+        unique = list(dict.fromkeys(ids))
+        found = dict(zip(unique, await asyncio.gather(*map(self._maybe, unique)), strict=True))
+        return [found[customer_id] for customer_id in ids]
+
+    async def search_customers(
+        self, query: CustomerQuery, limit: int, cursor: str | None
+    ) -> CustomerPage:
+        if query.phone is not None:
+            return CustomerPage((), None)
+        offset = _offset(cursor)
+        body, natives = await self._list(
+            "GET", "/v2/customers", params=mapping.search_params(query, limit, offset)
+        )
+        customers = tuple(c for c in map(mapping.to_customer, natives) if matches(c, query))
+        following = mapping.next_offset(body, offset, len(natives))
+        return CustomerPage(customers, str(following) if following is not None else None)
+
+    async def get_addresses(self, customers: Sequence[Customer]) -> Sequence[Sequence[Address]]:
+        """No filter spans customers' addresses: bounded concurrent calls, one per customer."""
+        return await _per_customer(customers, self._addresses)
+
+    async def _addresses(self, customer_id: str) -> list[Address]:
+        try:
+            _, natives = await self._list("GET", f"/v2/customers/{customer_id}/addresses")
+        except ProviderNotFound:
+            return []
+        return [mapping.to_address(a) for a in natives]
+
+    async def get_payment_sources(
+        self, customers: Sequence[Customer]
+    ) -> Sequence[Sequence[PaymentSource]]:
+        return [[] for _ in customers]
+
+    async def get_orders(self, customers: Sequence[Customer]) -> Sequence[Sequence[Order]]:
+        return await _per_customer(customers, self._orders)
+
+    async def _orders(self, customer_id: str) -> list[Order]:
+        orders: list[Order] = []
+        offset: int | None = 0
+        while offset is not None:
+            params = {
+                "filter": condition("eq", "customer_id", customer_id),
+                "sort": "-created_at",
+                "page[limit]": str(ORDERS_PAGE),
+                "page[offset]": str(offset),
+            }
+            body, natives = await self._list("GET", "/v2/orders", params=params)
+            orders += [mapping.to_order(o, customer_id) for o in natives]
+            offset = mapping.next_offset(body, offset, len(natives))
+        return orders
+
+    async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer:
+        data = mapping.customer_body(new.fields, creating=True)
+        made: list[Customer] = []
+
+        async def create() -> str:
+            made.append(await self._create(data, new.address))
+            return made[0].provider_id
+
+        if idempotency_key is None:
+            await create()
+            return made[0]
+        customer_id, _ = await self._idempotency.run(self.name, idempotency_key, create)
+        return made[0] if made else await self._retrieve(customer_id)
+
+    async def _create(self, data: dict[str, Any], address: AddressFields | None) -> Customer:
+        created = mapping.to_customer(
+            await self._data("POST", "/v2/customers", json={"data": data})
+        )
+        if address:
+            try:
+                await self._write_address("POST", created.provider_id, None, address)
+            except GatewayError:
+                # No customer without the address that was asked for: undo, then report.
+                with contextlib.suppress(GatewayError):
+                    await self._call("DELETE", f"/v2/customers/{created.provider_id}")
+                raise
+        return created
+
+    async def update_customer(
+        self, customer_id: str, fields: CustomerFields, expected_version: str | None
+    ) -> Customer:
+        data = mapping.customer_body(fields, creating=False)
+        if expected_version is not None:
+            check_expected((await self._retrieve(customer_id)).version, expected_version)
+        if len(data) == 1:
+            return await self._retrieve(customer_id)
+        return mapping.to_customer(
+            await self._data("PUT", f"/v2/customers/{customer_id}", json={"data": data})
+        )
+
+    async def delete_customer(self, customer_id: str, expected_version: str | None) -> None:
+        if expected_version is not None:
+            check_expected((await self._retrieve(customer_id)).version, expected_version)
+        await self._call("DELETE", f"/v2/customers/{customer_id}")
+
+    async def _write_address(
+        self, method: str, customer_id: str, address_id: str | None, address: AddressFields
+    ) -> None:
+        path = f"/v2/customers/{customer_id}/addresses"
+        if address_id is not None:
+            path += f"/{address_id}"
+        try:
+            await self._call(
+                method,
+                path,
+                json={"data": mapping.address_body(address)},
+                id_field=("input", "addressId"),
+                sources=mapping.ADDRESS_SOURCES,
+            )
+        except ProviderNotFound as exc:
+            raise await self._which_missing(customer_id) from exc
+
+    async def _which_missing(self, customer_id: str) -> GatewayError:
+        """A 404 on an address path: the customer is gone, or only the address is."""
+        if await self._maybe(customer_id) is None:
+            return ProviderNotFound(self.name, "no such customer", field=("input", "customerId"))
+        return UserInputError(
+            UserErrorCode.NOT_FOUND, "This customer has no such address.", ("input", "addressId")
+        )
+
+    async def add_address(self, customer_id: str, address: AddressFields) -> Customer:
+        await self._write_address("POST", customer_id, None, address)
+        return await self._retrieve(customer_id, ("input", "customerId"))
+
+    async def update_address(
+        self, customer_id: str, address_id: str, address: AddressFields
+    ) -> Customer:
+        await self._write_address("PUT", customer_id, address_id, address)
+        return await self._retrieve(customer_id, ("input", "customerId"))
+
+    async def remove_address(self, customer_id: str, address_id: str) -> Customer:
+        try:
+            await self._call("DELETE", f"/v2/customers/{customer_id}/addresses/{address_id}")
+        except ProviderNotFound as exc:
+            raise await self._which_missing(customer_id) from exc
+        return await self._retrieve(customer_id, ("input", "customerId"))
+
+    async def attach_payment_source(
+        self, customer_id: str, token: str, make_default: bool
+    ) -> Customer:
+        raise unsupported(self.name, Operation.ATTACH_PAYMENT_SOURCE)
+
+    async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer:
+        raise unsupported(self.name, Operation.DETACH_PAYMENT_SOURCE)
+
+    async def set_default_payment_source(self, customer_id: str, source_id: str) -> Customer:
+        raise unsupported(self.name, Operation.SET_DEFAULT_PAYMENT_SOURCE)
+
+    async def forget_customer(self, customer_id: str) -> ForgetOutcome:
+        await self._call("DELETE", f"/v2/customers/{customer_id}")
+        return ForgetOutcome.DELETED
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+async def _per_customer(
+    customers: Sequence[Customer], fetch: Callable[[str], Awaitable[list[T]]]
+) -> list[list[T]]:
+    """One call per distinct customer, concurrently (the client bounds how many at once)."""
+    unique = list(dict.fromkeys(c.provider_id for c in customers))
+    found = dict(zip(unique, await asyncio.gather(*map(fetch, unique)), strict=True))
+    return [found[c.provider_id] for c in customers]
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _offset(cursor: str | None) -> int:
+    """The cursor is Elastic Path's own position: the `page[offset]` of the next page."""
+    if cursor is None:
+        return 0
+    try:
+        offset = int(cursor)
+    except ValueError as exc:
+        raise MalformedId("after") from exc
+    if offset < 0:
+        raise MalformedId("after")
+    return offset
+
+
+def connection(settings: ElasticPathSettings, sandbox: SandboxLink | None) -> Connection:
+    if settings.is_live:
+        base = settings.base_url or REGIONS[DEFAULT_REGION]
+        region = next((name for name, url in REGIONS.items() if url == base.rstrip("/")), None)
+        return Connection(f"elasticpath-{region}" if region else "custom", base)
+    if sandbox is None:
+        raise ValueError("Elastic Path has no credentials and no sandbox to use")
+    return Connection(
+        "sandbox", sandbox.url_for(ProviderName.ELASTIC_PATH.value), sandbox.transport
+    )
+
+
+def build(
+    settings: ElasticPathSettings, sandbox: SandboxLink | None, deps: ProviderDeps
+) -> tuple[ElasticPathProvider, Connection]:
+    conn = connection(settings, sandbox)
+    if settings.is_live and settings.client_id and settings.client_secret:
+        client_id, secret = settings.client_id, settings.client_secret.get_secret_value()
+    else:
+        client_id, secret = DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    http = UpstreamClient(
+        ProviderName.ELASTIC_PATH,
+        conn.base_url,
+        timeout_s=settings.timeout_s,
+        headers={"Accept": "application/json"},
+        transport=conn.transport,
+        max_in_flight=settings.max_in_flight,
+        rate_limit_retries=1,
+    )
+    tokens = TokenSource(http, client_id, secret)
+    return ElasticPathProvider(http, tokens, deps.idempotency), conn
