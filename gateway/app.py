@@ -16,10 +16,14 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from strawberry.fastapi import GraphQLRouter
+from fastapi.responses import Response
 
-from gateway.cache import create_cache
+from gateway import graphiql
+from gateway.cache import close_cache, create_cache
 from gateway.config import Settings
+from gateway.metrics import CONTENT_TYPE, CacheMetrics
+from gateway.providers.base import CustomerProvider
+from gateway.providers.cached import CachedProvider
 from gateway.providers.registry import Registry, build_registry, needs_sandbox
 from gateway.providers.wiring import SandboxLink
 from gateway.sandbox.app import create_sandbox_app
@@ -51,13 +55,23 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await registry_holder[0].aclose()
-        await cache.close()
+        try:
+            yield
+        finally:  # also when the server stops on an error: sockets to Redis, providers
+            await registry_holder[0].aclose()
+            await close_cache(cache)
 
     app = FastAPI(title="customer-gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     link = _sandbox_link(settings, app, self_url)
     registry = build_registry(settings, link, cache)
+    metrics = CacheMetrics()
+    if settings.cache.enabled:
+
+        def cached(provider: CustomerProvider) -> CustomerProvider:
+            namespace = registry.namespace(provider.name)
+            return CachedProvider(provider, cache, namespace, settings.cache, metrics)
+
+        registry.replace(cached)
     registry_holder.append(registry)
     app.state.registry = registry
     app.state.settings = settings
@@ -65,7 +79,10 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
     async def context_getter() -> GatewayContext:
         return build_context(settings, registry)
 
-    app.include_router(GraphQLRouter(schema, context_getter=context_getter), prefix="/graphql")
+    app.include_router(
+        graphiql.LocalGraphiQLRouter(schema, context_getter=context_getter), prefix="/graphql"
+    )
+    app.mount(graphiql.ASSETS_URL.rstrip("/"), graphiql.assets(), name="graphiql")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -73,6 +90,11 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["content-type", "authorization"],
         )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_text() -> Response:
+        """Cache hits and misses per provider and kind, in the Prometheus text format."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

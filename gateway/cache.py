@@ -1,20 +1,44 @@
 """The one aiocache instance of an app, and the one key scheme.
 
 In-memory unless `CACHE__URL` names Redis. Values are JSON, never pickle. Keys are
-`cg:<account hash>:...` so that gateways serving different merchants through one
-Redis never read each other's entries, and no secret appears in a key.
+`<prefix>:<account hash>:...` so that gateways serving different merchants through
+one Redis never read each other's entries, and no secret appears in a key. What
+lives under an account namespace (the read cache in `gateway.providers.cached`,
+idempotency records in `gateway.idempotency`) picks its own suffixes.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from urllib.parse import urlparse
 
 from aiocache import Cache
 from aiocache.base import BaseCache
 from aiocache.serializers import JsonSerializer
+from redis.asyncio import BlockingConnectionPool
 
 from gateway.config import CacheSettings
+
+
+class CacheKind(enum.Enum):
+    """What the read cache keeps, each with its own TTL and its own metrics."""
+
+    CUSTOMER = "customer"
+    ADDRESSES = "addresses"
+    PAYMENT_SOURCES = "payment_sources"
+    ORDERS = "orders"
+    SEARCH = "search"
+
+    def ttl_s(self, settings: CacheSettings) -> int:
+        ttls = {
+            CacheKind.CUSTOMER: settings.customer_ttl_s,
+            CacheKind.ADDRESSES: settings.addresses_ttl_s,
+            CacheKind.PAYMENT_SOURCES: settings.payment_sources_ttl_s,
+            CacheKind.ORDERS: settings.orders_ttl_s,
+            CacheKind.SEARCH: settings.search_ttl_s,
+        }
+        return ttls[self]
 
 
 def create_cache(settings: CacheSettings) -> BaseCache:
@@ -30,11 +54,27 @@ def create_cache(settings: CacheSettings) -> BaseCache:
         port=url.port or 6379,
         db=db,
         password=url.password,
+        ssl=url.scheme == "rediss",
+        create_connection_timeout=2.0,
+        # redis-py's default pool fails a command outright past 100 connections; a
+        # burst of concurrent queries should queue for a connection instead.
+        connection_pool_class=BlockingConnectionPool,
+        pool_max_size=settings.max_connections,
+        connection_pool_kwargs={"username": url.username} if url.username else None,
         serializer=JsonSerializer(),
     )
 
 
-def account_namespace(*identity: str) -> str:
+async def close_cache(cache: BaseCache) -> None:
+    """Release the backend's connections (redis-py deprecates the `close` aiocache calls)."""
+    client = getattr(cache, "client", None)
+    if client is not None and hasattr(client, "aclose"):
+        await client.aclose()
+    else:
+        await cache.close()
+
+
+def account_namespace(*identity: str, prefix: str = "cg") -> str:
     """A short hash of what identifies the provider accounts (never the secrets)."""
     digest = hashlib.sha256("\x1f".join(identity).encode()).hexdigest()[:12]
-    return f"cg:{digest}"
+    return f"{prefix}:{digest}"

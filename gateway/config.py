@@ -37,6 +37,9 @@ class CloverSettings(ProviderSettings):
     region: Literal["us", "eu", "la"] = "us"
     ecommerce_base_url: str | None = None
     max_in_flight: int = Field(default=5, ge=1, description="Clover allows 5 per token.")
+    max_requests_per_s: int = Field(
+        default=16, ge=1, description="Requests started per second; Clover allows 16 per token."
+    )
 
     @property
     def is_live(self) -> bool:
@@ -46,6 +49,9 @@ class CloverSettings(ProviderSettings):
 class ElasticPathSettings(ProviderSettings):
     client_id: str | None = None
     client_secret: SecretStr | None = None
+    max_in_flight: int = Field(
+        default=10, ge=1, description="Concurrent calls; a development store allows 25/s."
+    )
 
     @property
     def is_live(self) -> bool:
@@ -74,6 +80,9 @@ class CacheSettings(BaseModel):
         default="cg",
         pattern=r"^[A-Za-z0-9_.-]{1,32}$",
         description="First segment of every key: separates deployments sharing one Redis.",
+    )
+    max_connections: int = Field(
+        default=50, ge=1, description="Redis connections per process; more commands wait."
     )
     customer_ttl_s: int = Field(default=60, ge=0)
     addresses_ttl_s: int = Field(default=60, ge=0)

@@ -6,11 +6,14 @@ to the sandbox apps through httpx, and failures come from the sandboxes' faults.
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from gateway.app import create_app
 from gateway.config import Settings
@@ -19,10 +22,10 @@ from gateway.config import Settings
 def make_settings(**overrides: Any) -> Settings:
     """Settings as a fresh machine has them, ignoring this machine's env and .env."""
     base: dict[str, Any] = {
-        "square": {"timeout_s": 1.0},
-        "clover": {"timeout_s": 1.0},
-        "elasticpath": {"timeout_s": 1.0},
-        "digitalriver": {"timeout_s": 1.0},
+        "square": {"timeout_s": 2.0},
+        "clover": {"timeout_s": 2.0},
+        "elasticpath": {"timeout_s": 2.0},
+        "digitalriver": {"timeout_s": 2.0},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -86,3 +89,31 @@ async def open_gateway(settings: Settings) -> AsyncIterator[Gateway]:
 async def gateway() -> AsyncIterator[Gateway]:
     async for gw in open_gateway(make_settings()):
         yield gw
+
+
+@pytest.fixture
+async def uncached_gateway() -> AsyncIterator[Gateway]:
+    """For tests of what one request costs upstream, which the read cache would hide."""
+    async for gw in open_gateway(make_settings(cache={"enabled": False})):
+        yield gw
+
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
+
+
+@functools.cache
+def redis_reachable() -> bool:
+    try:
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1) as r:
+            return bool(r.ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`redis` tests skip without a Redis, except where REQUIRE_REDIS=1 (CI) says fail."""
+    if item.get_closest_marker("redis") is None or redis_reachable():
+        return
+    if os.environ.get("REQUIRE_REDIS") == "1":
+        pytest.fail("Redis at REDIS_URL is unreachable and REQUIRE_REDIS=1", pytrace=False)
+    pytest.skip("Redis at REDIS_URL is unreachable (REQUIRE_REDIS=1 makes this a failure)")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from aiocache.base import BaseCache
+from pydantic import SecretStr
 
 from gateway.cache import account_namespace
 from gateway.config import ProviderSettings, Settings
@@ -24,9 +27,17 @@ Builder = Callable[[Any, SandboxLink | None, ProviderDeps], tuple[CustomerProvid
 
 def builders() -> dict[ProviderName, Builder]:
     """Every implemented provider; adding one means adding a line here."""
+    from gateway.providers.clover.adapter import build as clover
+    from gateway.providers.digitalriver.adapter import build as digitalriver
+    from gateway.providers.elasticpath.adapter import build as elasticpath
     from gateway.providers.square.adapter import build as square
 
-    return {ProviderName.SQUARE: square}
+    return {
+        ProviderName.SQUARE: square,
+        ProviderName.CLOVER: clover,
+        ProviderName.ELASTIC_PATH: elasticpath,
+        ProviderName.DIGITAL_RIVER: digitalriver,
+    }
 
 
 def provider_settings(settings: Settings, provider: ProviderName) -> ProviderSettings:
@@ -52,6 +63,8 @@ def needs_sandbox(settings: Settings) -> bool:
 class Registration:
     provider: CustomerProvider
     connection: Connection
+    namespace: str
+    """The account's cache key namespace: read cache and idempotency records."""
 
 
 class Registry:
@@ -84,7 +97,7 @@ class Registry:
         """The same providers, each wrapped (per request); this registry is unchanged."""
         return Registry(
             {
-                name: Registration(wrap(r.provider), r.connection)
+                name: dataclasses.replace(r, provider=wrap(r.provider))
                 for name, r in self._registrations.items()
             }
         )
@@ -92,9 +105,13 @@ class Registry:
     def replace(self, wrap: Callable[[CustomerProvider], CustomerProvider]) -> None:
         """Wrap every provider (cache, metrics): wrappers implement the same contract."""
         for name, registration in self._registrations.items():
-            self._registrations[name] = Registration(
-                wrap(registration.provider), registration.connection
+            self._registrations[name] = dataclasses.replace(
+                registration, provider=wrap(registration.provider)
             )
+
+    def namespace(self, provider: ProviderName) -> str:
+        """The cache key namespace of this provider's account (see `gateway.cache`)."""
+        return self._registrations[provider].namespace
 
     async def aclose(self) -> None:
         for registration in self._registrations.values():
@@ -108,26 +125,39 @@ def build_registry(settings: Settings, sandbox: SandboxLink | None, cache: BaseC
         if not config.enabled:
             log.info("provider=%s disabled", provider.value)
             continue
+        namespace = account_namespace(
+            provider.value, _identity(config, sandbox, provider), prefix=settings.cache.key_prefix
+        )
         deps = ProviderDeps(
-            idempotency=IdempotencyStore(
-                cache,
-                settings.cache.idempotency_ttl_s,
-                account_namespace(provider.value, _identity(config, sandbox, provider)),
-            )
+            idempotency=IdempotencyStore(cache, settings.cache.idempotency_ttl_s, namespace)
         )
         adapter, connection = build(config, sandbox, deps)
-        registrations[provider] = Registration(adapter, connection)
+        registrations[provider] = Registration(adapter, connection, namespace)
         log.info(
             "provider=%s mode=%s base_url=%s", provider.value, connection.mode, connection.base_url
         )
     return Registry(registrations)
 
 
+ACCOUNT_IDS = ("merchant_id", "client_id")
+
+
 def _identity(config: ProviderSettings, sandbox: SandboxLink | None, provider: ProviderName) -> str:
-    """What names the provider account, without secrets: base URL plus merchant/client id."""
+    """What names the provider account, never a secret: base URL plus merchant/client id.
+
+    Where the settings hold no account id (Square, Digital River: the token is the
+    account), a truncated hash of each credential stands in, so two accounts behind
+    one base URL never share cache entries while the secret stays out of every key.
+    """
     parts = [config.base_url or (sandbox.url_for(provider.value) if sandbox else "")]
-    for attribute in ("merchant_id", "client_id", "environment", "region"):
+    for attribute in (*ACCOUNT_IDS, "environment", "region"):
         value = getattr(config, attribute, None)
         if value is not None:
             parts.append(f"{attribute}={value}")
+    if not any(getattr(config, attribute, None) for attribute in ACCOUNT_IDS):
+        for name in sorted(type(config).model_fields):
+            secret = getattr(config, name)
+            if isinstance(secret, SecretStr):
+                digest = hashlib.sha256(b"cg-account\x1f" + secret.get_secret_value().encode())
+                parts.append(f"{name}#{digest.hexdigest()[:16]}")
     return "|".join(parts)

@@ -55,7 +55,7 @@ async def test_has_next_page_is_exact_at_the_boundary(gateway: Gateway) -> None:
     assert whole["pageInfo"]["hasNextPage"] is (total > 100)
     if total <= 100:
         assert len(whole["edges"]) == total
-    nodes = await page_through(gateway, first=total // 3 + 1)
+    nodes = await page_through(gateway, first=min(100, total // 3 + 1))
     assert len(nodes) == total
 
 
@@ -157,7 +157,8 @@ async def test_same_as_finds_the_seeded_people_and_only_them(gateway: Gateway) -
     assert checked == len(records(enabled))
 
 
-async def test_repeating_a_customer_costs_no_second_call(gateway: Gateway) -> None:
+async def test_repeating_a_customer_costs_no_second_call(uncached_gateway: Gateway) -> None:
+    gateway = uncached_gateway
     node = (await gateway.data(LIST, first=1))["customers"]["edges"][0]["node"]
     fields = "email addresses { city } paymentSources { last4 } orders(first: 2) { nodes { id } }"
     single = f"query($id: ID!) {{ a: customer(id: $id) {{ {fields} }} }}"
