@@ -50,7 +50,7 @@ class ElasticPathSettings(ProviderSettings):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     max_in_flight: int = Field(
-        default=10, ge=1, description="Concurrent calls; a development store allows 25/s."
+        default=25, ge=1, description="Concurrent calls; a development store allows 25/s."
     )
 
     @property
@@ -60,6 +60,9 @@ class ElasticPathSettings(ProviderSettings):
 
 class DigitalRiverSettings(ProviderSettings):
     secret_key: SecretStr | None = None
+    max_in_flight: int = Field(
+        default=25, ge=1, description="Concurrent calls; test keys allow 25 requests/s."
+    )
     api_version: str | None = None
 
     @property

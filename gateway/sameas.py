@@ -10,6 +10,7 @@ matched against it: one batch per provider, never one search per customer.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -27,8 +28,13 @@ def normalize_email(email: str | None) -> str | None:
     return email.strip().lower()
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_phone(phone: str | None, default_region: str) -> str | None:
-    """The phone in E.164, or None when it is not a plausible number."""
+    """The phone in E.164, or None when it is not a plausible number.
+
+    Memoized: every request matches its page against whole listings, and parsing is
+    the costly part of that.
+    """
     if not phone or not phone.strip():
         return None
     try:

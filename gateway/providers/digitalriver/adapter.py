@@ -51,8 +51,6 @@ from gateway.providers.wiring import Connection, ProviderDeps, SandboxLink
 LIVE_BASE_URL = "https://api.digitalriver.com"
 IDS_PER_CALL = 100
 ORDERS_PAGE = 100
-MAX_IN_FLIGHT = 10
-"""Test keys allow 25 requests a second; ten in flight stays well inside it."""
 ADDRESS_PATH: FieldPath = ("input", "address")
 CUSTOMER_ID: FieldPath = ("input", "customerId")
 
@@ -373,7 +371,7 @@ def build(
         timeout_s=settings.timeout_s,
         headers=headers,
         transport=conn.transport,
-        max_in_flight=MAX_IN_FLIGHT,
+        max_in_flight=settings.max_in_flight,
         rate_limit_retries=1,
     )
     return DigitalRiverProvider(http, deps.idempotency), conn
