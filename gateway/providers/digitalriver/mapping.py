@@ -38,6 +38,7 @@ from gateway.model import (
     PaymentSourceKind,
     ProviderName,
 )
+from gateway.providers.timestamps import parse_time
 from gateway.providers.versioning import record_version
 from gateway.validation import camel
 
@@ -109,12 +110,6 @@ _MINOR_DIGITS: dict[str, int] = {
     **dict.fromkeys(("VUV", "XAF", "XOF", "XPF"), 0),
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
 }
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def format_time(moment: datetime) -> str:

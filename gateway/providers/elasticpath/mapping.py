@@ -26,6 +26,7 @@ from gateway.model import (
     ProviderName,
 )
 from gateway.providers.elasticpath.query import condition
+from gateway.providers.timestamps import parse_time
 from gateway.providers.versioning import record_version
 from gateway.validation import camel
 
@@ -63,12 +64,6 @@ ADDRESS_SOURCES: dict[str, FieldPath] = {
     native: ("input", "address", camel(name)) for name, native in ADDRESS_FIELDS.items()
 }
 ADDRESS_SOURCES["county"] = ("input", "address", "region")
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _timestamps(native: Mapping[str, Any]) -> Mapping[str, Any]:

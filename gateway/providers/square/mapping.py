@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from gateway.errors import (
@@ -25,6 +24,7 @@ from gateway.model import (
     PaymentSourceKind,
     ProviderName,
 )
+from gateway.providers.timestamps import parse_time
 from gateway.validation import camel
 
 PROVIDER = ProviderName.SQUARE
@@ -52,12 +52,6 @@ ADDRESS_FIELDS: dict[str, str] = {
     "country": "country",
 }
 _NATIVE_TO_INPUT: dict[str, str] = {native: camel(name) for name, native in CUSTOMER_FIELDS.items()}
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def birthday_from_native(value: str | None) -> str | None:
