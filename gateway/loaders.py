@@ -59,13 +59,20 @@ def _by_ref(customer: Customer) -> tuple[str, str]:
     return (customer.provider.value, customer.provider_id)
 
 
+CustomerByRefLoader = DataLoader[CustomerRef, Customer | None]
+AddressesByCustomerLoader = DataLoader[Customer, Sequence[Address]]
+PaymentSourcesByCustomerLoader = DataLoader[Customer, Sequence[PaymentSource]]
+OrdersByCustomerLoader = DataLoader[Customer, Sequence[Order]]
+SameAsByCustomerLoader = DataLoader[Customer, SameAs]
+
+
 @dataclass(frozen=True, slots=True)
 class Loaders:
-    customer_by_ref: DataLoader[CustomerRef, Customer | None]
-    addresses_by_customer: DataLoader[Customer, Sequence[Address]]
-    payment_sources_by_customer: DataLoader[Customer, Sequence[PaymentSource]]
-    orders_by_customer: DataLoader[Customer, Sequence[Order]]
-    same_as_by_customer: DataLoader[Customer, SameAs]
+    customer_by_ref: CustomerByRefLoader
+    addresses_by_customer: AddressesByCustomerLoader
+    payment_sources_by_customer: PaymentSourcesByCustomerLoader
+    orders_by_customer: OrdersByCustomerLoader
+    same_as_by_customer: SameAsByCustomerLoader
 
     def written(self, ref: CustomerRef, customer: Customer | None) -> None:
         """After a write: the customer as it is now; its nested data reloads."""
