@@ -31,6 +31,8 @@ import httpx
 from bench.common import percentile, sandbox_server
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.model import ProviderName
+from gateway.providers.registry import provider_settings
 
 QUERY = """{ customers(first: 50) { nodes {
   email addresses { city } paymentSources { last4 }
@@ -46,13 +48,7 @@ def settings_for(sandbox_url: str | None) -> Settings:
 
 
 def in_flight(settings: Settings, slug: str) -> int:
-    by_slug = {
-        "square": settings.square,
-        "clover": settings.clover,
-        "elasticpath": settings.elasticpath,
-        "digitalriver": settings.digitalriver,
-    }
-    return by_slug[slug].max_in_flight
+    return provider_settings(settings, ProviderName(slug)).max_in_flight
 
 
 async def run(latency_ms: int, runs: int, use_server: bool, pause_s: float) -> None:

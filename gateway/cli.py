@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import uvicorn
 from fastapi import FastAPI
 
 from gateway.config import SandboxSettings, Settings
+from gateway.ports import free_port, wait_for_port
 
 
 def _loopback(host: str) -> str:
     return "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for(port: int, timeout_s: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"the sandbox server did not start on port {port}")
 
 
 def serve(host: str, port: int, workers: int) -> None:
@@ -41,11 +24,15 @@ def serve(host: str, port: int, workers: int) -> None:
     sandbox: subprocess.Popen[bytes] | None = None
     if workers > 1 and not settings.sandbox_url:
         # Workers are separate processes: they share one sandbox server, not one each.
-        sandbox_port = _free_port()
+        sandbox_port = free_port()
         sandbox = subprocess.Popen(
             [sys.executable, "-m", "gateway.cli", "sandbox", "--port", str(sandbox_port)]
         )
-        _wait_for(sandbox_port)
+        try:
+            wait_for_port(sandbox_port)
+        except TimeoutError:
+            sandbox.terminate()
+            raise SystemExit(f"the sandbox server did not start on port {sandbox_port}") from None
         os.environ["SANDBOX_URL"] = f"http://127.0.0.1:{sandbox_port}"
     try:
         uvicorn.run(

@@ -19,6 +19,11 @@ class ProviderSettings(BaseModel):
     base_url: str | None = None
     max_in_flight: int = Field(default=64, ge=1, description="Concurrent upstream requests.")
 
+    @property
+    def is_live(self) -> bool:
+        """True when credentials point the adapter at the real provider, not a sandbox."""
+        return False
+
 
 class SquareSettings(ProviderSettings):
     access_token: SecretStr | None = None

@@ -128,7 +128,7 @@ async def list_customers(
     await asyncio.gather(*(fill(s, s.page_cursor, s.consumed) for s in streams))
 
     def snapshot() -> str:
-        positions = {s.provider.value: s.position() for s in streams if s.position() is not None}
+        positions = {s.provider.value: p for s in streams if (p := s.position()) is not None}
         positions.update(failed_positions)
         return _encode({"f": fingerprint, "l": limit, "p": positions})
 

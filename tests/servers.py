@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from gateway.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_DEADLINE_S = 60.0
@@ -46,12 +47,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _tail(log: Path) -> str:
@@ -85,7 +80,7 @@ def start_gateway(workdir: Path, **env: str) -> Server:
     if not executable.exists():
         pytest.fail(f"{executable} is missing: install the package (scripts/bootstrap)")
     clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
-    port = _free_port()
+    port = free_port()
     log = workdir / "gateway.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

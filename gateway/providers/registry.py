@@ -52,11 +52,8 @@ def provider_settings(settings: Settings, provider: ProviderName) -> ProviderSet
 
 def needs_sandbox(settings: Settings) -> bool:
     """True when some enabled provider has no credentials and so runs on a sandbox."""
-    return any(
-        s.enabled and not getattr(s, "is_live", False)
-        for p in builders()
-        for s in (provider_settings(settings, p),)
-    )
+    configs = [provider_settings(settings, provider) for provider in builders()]
+    return any(config.enabled and not config.is_live for config in configs)
 
 
 @dataclass(frozen=True, slots=True)

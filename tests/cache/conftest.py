@@ -8,7 +8,6 @@ against the same Redis never see or flush each other's entries.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import httpx
 import pytest
 import redis
 
+from gateway.ports import free_port
 from tests.conftest import REDIS_URL, Gateway
 from tests.servers import STARTUP_DEADLINE_S, Server
 
@@ -92,12 +92,6 @@ class SandboxServer:
     async def reset(self) -> None:
         async with httpx.AsyncClient(base_url=self.url) as http:
             assert (await http.post("/sandbox/_stats/reset")).status_code == 204
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _listening(url: str) -> bool:

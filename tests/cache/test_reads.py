@@ -210,7 +210,7 @@ async def test_a_ttl_of_zero_leaves_that_kind_uncached(case: ProviderCase) -> No
 
 
 async def test_a_cache_outage_costs_speed_not_answers(case: ProviderCase) -> None:
-    from tests.cache.conftest import free_port
+    from gateway.ports import free_port
 
     nowhere = f"redis://127.0.0.1:{free_port()}/0"
     async for gw in open_gateway(make_settings(cache={"url": nowhere})):
