@@ -30,9 +30,8 @@ import httpx
 
 from bench.common import percentile, sandbox_server
 from gateway.app import create_app
-from gateway.config import Settings
+from gateway.config import CacheSettings, SandboxSettings, Settings
 from gateway.model import ProviderName
-from gateway.providers.registry import provider_settings
 
 QUERY = """{ customers(first: 50) { nodes {
   email addresses { city } paymentSources { last4 }
@@ -41,14 +40,17 @@ LEVELS = 2
 
 
 def settings_for(sandbox_url: str | None) -> Settings:
-    relaxed = {"clover_rate_limit_per_s": 10_000, "clover_max_in_flight": 1_000}
+    relaxed = SandboxSettings(clover_rate_limit_per_s=10_000, clover_max_in_flight=1_000)
     return Settings(  # type: ignore[call-arg]
-        _env_file=None, sandbox_url=sandbox_url, cache={"enabled": False}, sandbox=relaxed
+        _env_file=None,
+        sandbox_url=sandbox_url,
+        cache=CacheSettings(enabled=False),
+        sandbox=relaxed,
     )
 
 
 def in_flight(settings: Settings, slug: str) -> int:
-    return provider_settings(settings, ProviderName(slug)).max_in_flight
+    return settings.provider(ProviderName(slug)).max_in_flight
 
 
 async def run(latency_ms: int, runs: int, use_server: bool, pause_s: float) -> None:

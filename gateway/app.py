@@ -21,12 +21,10 @@ from fastapi.responses import Response
 from gateway import graphiql
 from gateway.cache import close_cache, create_cache
 from gateway.config import Settings
+from gateway.contract import CustomerProvider, SandboxLink
 from gateway.metrics import CONTENT_TYPE, CacheMetrics
-from gateway.providers.base import CustomerProvider
-from gateway.providers.cached import CachedProvider
-from gateway.providers.registry import Registry, build_registry, needs_sandbox
-from gateway.providers.wiring import SandboxLink
-from gateway.sandbox.app import create_sandbox_app
+from gateway.middleware.cached import CachedProvider
+from gateway.registry import Registry, build_registry, needs_sandbox
 from schema.context import GatewayContext, build_context
 from schema.schema import schema
 
@@ -40,6 +38,8 @@ def _sandbox_link(settings: Settings, app: FastAPI, self_url: str | None) -> San
         return SandboxLink(settings.sandbox_url.rstrip("/") + "/sandbox")
     if not needs_sandbox(settings):
         return None
+    from sandboxes.app import create_sandbox_app  # the emulators load only when used
+
     sandboxes = create_sandbox_app(settings.sandbox)
     app.mount("/sandbox", sandboxes)
     app.state.sandbox = sandboxes

@@ -3,7 +3,7 @@
 In-memory unless `CACHE__URL` names Redis. Values are JSON, never pickle. Keys are
 `<prefix>:<account hash>:...` so that gateways serving different merchants through
 one Redis never read each other's entries, and no secret appears in a key. What
-lives under an account namespace (the read cache in `gateway.providers.cached`,
+lives under an account namespace (the read cache in `gateway.middleware.cached`,
 idempotency records in `gateway.idempotency`) picks its own suffixes.
 """
 

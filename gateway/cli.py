@@ -50,7 +50,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 def sandbox_app() -> FastAPI:
-    from gateway.sandbox.app import create_sandbox_app
+    from sandboxes.app import create_sandbox_app
 
     app = FastAPI(title="customer-gateway sandboxes", docs_url=None, redoc_url=None)
     app.mount("/sandbox", create_sandbox_app(Settings().sandbox or SandboxSettings()))

@@ -1,78 +1,21 @@
 """Every setting of the gateway, read once from the environment and `.env`.
 
-One nested model per provider (`SQUARE__ACCESS_TOKEN`, `CLOVER__MERCHANT_ID`, ...).
-A provider without credentials runs against its sandbox; `base_url` is always
-configurable, which is how sandboxes and real environments plug in alike.
+One nested model per provider (`SQUARE__ACCESS_TOKEN`, `CLOVER__MERCHANT_ID`, ...),
+declared by the provider's own `settings.py` and added here from the list of
+provider specs, so a new provider brings its settings with it. A provider without
+credentials runs against its sandbox; `base_url` is always configurable, which is
+how sandboxes and real environments plug in alike.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-class ProviderSettings(BaseModel):
-    enabled: bool = True
-    timeout_s: float = Field(default=5.0, gt=0, description="Deadline for one upstream call.")
-    base_url: str | None = None
-    max_in_flight: int = Field(default=64, ge=1, description="Concurrent upstream requests.")
-
-    @property
-    def is_live(self) -> bool:
-        """True when credentials point the adapter at the real provider, not a sandbox."""
-        return False
-
-
-class SquareSettings(ProviderSettings):
-    access_token: SecretStr | None = None
-    environment: Literal["sandbox", "production"] = "sandbox"
-    api_version: str = "2025-08-20"
-
-    @property
-    def is_live(self) -> bool:
-        return self.access_token is not None
-
-
-class CloverSettings(ProviderSettings):
-    access_token: SecretStr | None = None
-    merchant_id: str | None = None
-    environment: Literal["sandbox", "production"] = "sandbox"
-    region: Literal["us", "eu", "la"] = "us"
-    ecommerce_base_url: str | None = None
-    max_in_flight: int = Field(default=5, ge=1, description="Clover allows 5 per token.")
-    max_requests_per_s: int = Field(
-        default=16, ge=1, description="Requests started per second; Clover allows 16 per token."
-    )
-
-    @property
-    def is_live(self) -> bool:
-        return self.access_token is not None
-
-
-class ElasticPathSettings(ProviderSettings):
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    max_in_flight: int = Field(
-        default=25, ge=1, description="Concurrent calls; a development store allows 25/s."
-    )
-
-    @property
-    def is_live(self) -> bool:
-        return self.client_id is not None and self.client_secret is not None
-
-
-class DigitalRiverSettings(ProviderSettings):
-    secret_key: SecretStr | None = None
-    max_in_flight: int = Field(
-        default=25, ge=1, description="Concurrent calls; test keys allow 25 requests/s."
-    )
-    api_version: str | None = None
-
-    @property
-    def is_live(self) -> bool:
-        return self.secret_key is not None
+from gateway.contract import ProviderSettings
+from gateway.model import ProviderName
 
 
 class CacheSettings(BaseModel):
@@ -119,17 +62,15 @@ class SandboxSettings(BaseModel):
     clover_max_in_flight: int = Field(default=5, ge=1)
 
 
-class Settings(BaseSettings):
+class CoreSettings(BaseSettings):
+    """The settings that are not a provider's; `Settings` adds one field per provider."""
+
     model_config = SettingsConfigDict(
         env_file=".env",
         env_nested_delimiter="__",
         extra="ignore",
     )
 
-    square: SquareSettings = SquareSettings()
-    clover: CloverSettings = CloverSettings()
-    elasticpath: ElasticPathSettings = ElasticPathSettings()
-    digitalriver: DigitalRiverSettings = DigitalRiverSettings()
     cache: CacheSettings = CacheSettings()
     sandbox: SandboxSettings = SandboxSettings()
     sandbox_url: str | None = Field(
@@ -140,3 +81,25 @@ class Settings(BaseSettings):
     phone_default_region: str = "US"
     max_page_size: int = Field(default=100, ge=1)
     log_level: str = "INFO"
+
+    def provider(self, name: ProviderName) -> ProviderSettings:
+        """The settings of one provider (its field is named by the provider's slug)."""
+        value = getattr(self, name.value)
+        if not isinstance(value, ProviderSettings):
+            raise TypeError(f"no settings for {name.value}")
+        return value
+
+
+def _with_providers() -> type[CoreSettings]:
+    from gateway.providers import SPECS
+
+    fields: dict[str, Any] = {
+        spec.key: (spec.settings, Field(default_factory=spec.settings)) for spec in SPECS
+    }
+    return create_model("Settings", __base__=CoreSettings, **fields)
+
+
+if TYPE_CHECKING:
+    Settings = CoreSettings
+else:
+    Settings = _with_providers()

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from gateway.errors import GatewayError, MalformedId
 from gateway.model import Customer, CustomerQuery, ProviderName
-from gateway.providers.registry import Registry
+from gateway.registry import Registry
 
 OLDEST = datetime.min.replace(tzinfo=UTC)
 

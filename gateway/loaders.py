@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from gateway.contract import CustomerProvider
 from gateway.errors import GatewayError
 from gateway.model import (
     Address,
@@ -25,8 +26,7 @@ from gateway.model import (
     PaymentSource,
     ProviderName,
 )
-from gateway.providers.base import CustomerProvider
-from gateway.providers.registry import Registry
+from gateway.registry import Registry
 from gateway.sameas import ContactIndex, SameAs, build_index
 
 K = TypeVar("K")

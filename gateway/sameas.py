@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from gateway.contract import CustomerProvider
 from gateway.model import Customer, CustomerQuery, ProviderName
-from gateway.providers.base import CustomerProvider
 
 INDEX_PAGE_SIZE = 100
 

@@ -7,6 +7,7 @@ the same way.
 
 from __future__ import annotations
 
+from gateway.contract import CustomerProvider, Operation
 from gateway.errors import FieldPath, UserErrorCode, UserInputError, UserInputErrors
 from gateway.model import (
     AddressFields,
@@ -17,8 +18,7 @@ from gateway.model import (
     NewCustomer,
     ProviderName,
 )
-from gateway.providers.base import CustomerProvider, Operation
-from gateway.providers.registry import Registry
+from gateway.registry import Registry
 from gateway.validation import camel, check_address, check_customer
 
 INPUT: FieldPath = ("input",)

@@ -10,8 +10,8 @@ from strawberry.types import Info as StrawberryInfo
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.loaders import Loaders, build_loaders
-from gateway.providers.failfast import FailFastProvider, Outages
-from gateway.providers.registry import Registry
+from gateway.middleware.failfast import FailFastProvider, Outages
+from gateway.registry import Registry
 from gateway.service import CustomerService
 
 

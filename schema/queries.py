@@ -8,7 +8,6 @@ from gateway import ids
 from gateway.errors import GatewayError, UserErrorCode, UserInputError
 from gateway.listing import list_customers
 from gateway.model import ProviderName
-from gateway.providers.registry import provider_settings
 from schema.context import Info
 from schema.inputs import CustomerFilter
 from schema.types import (
@@ -99,7 +98,7 @@ class Query:
         for name in ProviderName:
             connection = registry.connection(name)
             if connection is None:
-                configured = provider_settings(info.context.settings, name)
+                configured = info.context.settings.provider(name)
                 statuses.append(
                     ProviderStatus(
                         provider=name,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import httpx
@@ -74,7 +74,7 @@ class Gateway:
         assert (await self.client.delete(f"/sandbox/{provider}/_faults")).status_code == 204
 
 
-async def open_gateway(settings: Settings) -> AsyncIterator[Gateway]:
+async def open_gateway(settings: Settings) -> AsyncGenerator[Gateway]:
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),

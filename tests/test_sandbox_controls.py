@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from gateway.providers.square.sandbox import DEMO_ACCESS_TOKEN
+from sandboxes.square.app import DEMO_ACCESS_TOKEN
 from tests.conftest import Gateway
-from tests.contract.cases import SQUARE
 from tests.contract.test_customers import READ, create
+from tests.providers.square.case import CASE as SQUARE
 
 
 async def test_stats_count_by_route_template_and_reset(gateway: Gateway) -> None:

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, Route, expect, sync_playwright
 
 from gateway.config import SandboxSettings
 from gateway.model import ProviderName
-from gateway.sandbox.seed import people
+from sandboxes.seed import people
 from tests.servers import Server, start_gateway
 
 CHROMIUM = Path("/usr/bin/chromium")

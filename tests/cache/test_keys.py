@@ -6,9 +6,9 @@ from typing import Any
 
 from aiocache import Cache
 
+from gateway.contract import SandboxLink
 from gateway.model import ProviderName
-from gateway.providers.registry import build_registry
-from gateway.providers.wiring import SandboxLink
+from gateway.registry import build_registry
 from tests.conftest import make_settings
 
 TOKEN_A = "EAAA-account-a-secret-token"

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.providers.square.sandbox import DEMO_ACCESS_TOKEN
+from sandboxes.square.app import DEMO_ACCESS_TOKEN
 from tests.cache.conftest import (
     READ,
     UPDATE,

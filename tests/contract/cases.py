@@ -1,7 +1,8 @@
 """One entry per provider: what the shared contract suite needs to drive it.
 
-A provider is done when the whole suite passes for its case. Add a case here when
-a provider lands; its quirks get their own module under tests/providers/.
+A provider is done when the whole suite passes for its case. Each provider's case
+is `tests/providers/<provider>/case.py`, named by its `ProviderSpec`; its quirks get
+their own modules beside it.
 """
 
 from __future__ import annotations
@@ -35,172 +36,13 @@ class ProviderCase:
     """A writable free-text field that the update tests change."""
 
 
-SQUARE = ProviderCase(
-    provider="SQUARE",
-    slug="square",
-    create_route="POST /v2/customers",
-    new_customer={
-        "givenName": "Ada",
-        "familyName": "Lovelace",
-        "email": "ada.contract@example.com",
-        "phone": "+1 415-555-0100",
-        "nickname": "Countess",
-        "note": "Prefers email",
-        "referenceId": "contract-1",
-        "birthday": "1815-12-10",
-    },
-    address={
-        "line1": "1 Main St",
-        "line2": "Floor 2",
-        "city": "Springfield",
-        "region": "IL",
-        "postalCode": "62701",
-        "country": "US",
-    },
-    clearable="nickname",
-    unsupported_field=("locale", "en_GB"),
-    payment_token="cnon:card-nonce-ok",
-    native_idempotency=True,
-    operations=frozenset(
-        {
-            "createCustomer",
-            "updateCustomer",
-            "deleteCustomer",
-            "addCustomerAddress",
-            "updateCustomerAddress",
-            "removeCustomerAddress",
-            "attachPaymentSource",
-            "detachPaymentSource",
-            "forgetCustomer",
-        }
-    ),
-)
+def _cases() -> list[ProviderCase]:
+    """Every registered provider's case, in the order of `gateway.providers.SPECS`."""
+    from gateway.contract import load
+    from gateway.providers import SPECS
 
-DIGITAL_RIVER = ProviderCase(
-    provider="DIGITAL_RIVER",
-    slug="digitalriver",
-    create_route="POST /customers",
-    new_customer={
-        "email": "ada.contract@example.com",
-        "displayName": "Ada Lovelace",
-        "companyName": "Analytical Engines",
-        "phone": "+1 415-555-0100",
-        "locale": "en_GB",
-        "customerType": "BUSINESS",
-        "enabled": True,
-        "metadata": {"segment": "contract"},
-    },
-    address={
-        "line1": "1 Main St",
-        "line2": "Floor 2",
-        "city": "Springfield",
-        "region": "IL",
-        "postalCode": "62701",
-        "country": "US",
-    },
-    clearable="companyName",
-    unsupported_field=("nickname", "Countess"),
-    payment_token="5a1d7c4e-3b8f-4e2a-9c61-0d2f8e7b1a01",
-    native_idempotency=False,
-    operations=frozenset(
-        {
-            "createCustomer",
-            "updateCustomer",
-            "deleteCustomer",
-            "addCustomerAddress",
-            "updateCustomerAddress",
-            "removeCustomerAddress",
-            "attachPaymentSource",
-            "detachPaymentSource",
-            "setDefaultPaymentSource",
-            "forgetCustomer",
-        }
-    ),
-    text_field="displayName",
-)
+    return [load(spec.contract_case) for spec in SPECS]
 
-ELASTIC_PATH = ProviderCase(
-    provider="ELASTIC_PATH",
-    slug="elasticpath",
-    create_route="POST /v2/customers",
-    new_customer={
-        "displayName": "Ada Lovelace",
-        "email": "ada.contract@example.com",
-        "referenceId": "contract-1",
-    },
-    address={
-        "label": "Home",
-        "firstName": "Ada",
-        "lastName": "Lovelace",
-        "companyName": "Analytical Engines",
-        "phone": "+44 20 7946 0100",
-        "line1": "1 Main St",
-        "line2": "Floor 2",
-        "city": "Springfield",
-        "region": "IL",
-        "postalCode": "62701",
-        "country": "US",
-        "instructions": "Leave with the porter",
-    },
-    clearable="referenceId",
-    unsupported_field=("givenName", "Ada"),
-    payment_token=None,
-    native_idempotency=False,
-    operations=frozenset(
-        {
-            "createCustomer",
-            "updateCustomer",
-            "deleteCustomer",
-            "addCustomerAddress",
-            "updateCustomerAddress",
-            "removeCustomerAddress",
-            "forgetCustomer",
-        }
-    ),
-    text_field="displayName",
-)
-
-CLOVER = ProviderCase(
-    provider="CLOVER",
-    slug="clover",
-    create_route="POST /v3/merchants/{mId}/customers",
-    new_customer={
-        "givenName": "Ada",
-        "familyName": "Lovelace",
-        "email": "ada.contract@example.com",
-        "phone": "+1 415-555-0100",
-        "companyName": "Analytical Engines",
-        "note": "Prefers email",
-        "birthday": "1815-12-10",
-    },
-    address={
-        "line1": "1 Main St",
-        "line2": "Floor 2",
-        "city": "Springfield",
-        "region": "IL",
-        "postalCode": "62701",
-        "country": "US",
-    },
-    clearable="note",
-    unsupported_field=("nickname", "Countess"),
-    payment_token="clv_1TSTcontract0001",
-    native_idempotency=False,
-    operations=frozenset(
-        {
-            "createCustomer",
-            "updateCustomer",
-            "deleteCustomer",
-            "addCustomerAddress",
-            "updateCustomerAddress",
-            "removeCustomerAddress",
-            "attachPaymentSource",
-            "detachPaymentSource",
-            "forgetCustomer",
-        }
-    ),
-)
-
-CASES: list[ProviderCase] = [SQUARE, ELASTIC_PATH, DIGITAL_RIVER, CLOVER]
 
 # A value of the right shape for every unified writable field, to prove that
 # `providers { writableFields }` tells the truth: each one must round-trip.
@@ -220,3 +62,5 @@ SAMPLE_VALUES: dict[str, Any] = {
     "enabled": False,
     "metadata": {"tier": "gold"},
 }
+
+CASES: list[ProviderCase] = _cases()

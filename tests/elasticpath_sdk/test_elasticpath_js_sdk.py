@@ -24,12 +24,12 @@ import uvicorn
 
 from gateway.config import SandboxSettings
 from gateway.model import ProviderName
-from gateway.providers.elasticpath.sandbox import (
+from sandboxes.elasticpath.app import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     create_sandbox,
 )
-from gateway.sandbox.seed import for_provider, people
+from sandboxes.seed import for_provider, people
 
 HERE = Path(__file__).parent
 SDK = HERE / "node_modules" / "@elasticpath" / "js-sdk"

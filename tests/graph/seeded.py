@@ -6,7 +6,7 @@ from datetime import datetime
 
 from gateway.config import SandboxSettings
 from gateway.model import ProviderName
-from gateway.sandbox.seed import Person, people
+from sandboxes.seed import Person, people
 from tests.conftest import Gateway
 
 

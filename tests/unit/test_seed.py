@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.model import ProviderName
 from gateway.sameas import normalize_email, normalize_phone
-from gateway.sandbox.seed import people
+from sandboxes.seed import people
 
 
 def test_same_seed_same_people_other_seed_other_people() -> None:

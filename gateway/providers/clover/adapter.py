@@ -20,7 +20,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.config import CloverSettings
+from gateway.contract import (
+    Capabilities,
+    Connection,
+    Operation,
+    ProviderDeps,
+    SandboxLink,
+    unsupported,
+)
 from gateway.errors import (
     FieldPath,
     ProviderNotFound,
@@ -44,13 +51,15 @@ from gateway.model import (
     ProviderName,
 )
 from gateway.providers.addresses import merge_address, new_address
-from gateway.providers.base import Capabilities, Operation, unsupported
 from gateway.providers.clover import mapping
 from gateway.providers.clover.client import CloverApi, expansions, gather_all
-from gateway.providers.clover.sandbox import DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID
 from gateway.providers.clover.search import newest_first
+from gateway.providers.clover.settings import (
+    SANDBOX_ACCESS_TOKEN,
+    SANDBOX_MERCHANT_ID,
+    CloverSettings,
+)
 from gateway.providers.versioning import check_expected
-from gateway.providers.wiring import Connection, ProviderDeps, SandboxLink
 from gateway.validation import camel
 
 Extras = dict[str, dict[str, Any]]
@@ -541,7 +550,9 @@ def build(
     conn = connection(settings, sandbox)
     if settings.is_live and not settings.merchant_id:
         raise ValueError("CLOVER__MERCHANT_ID is required with CLOVER__ACCESS_TOKEN")
-    token = settings.access_token.get_secret_value() if settings.access_token else DEMO_ACCESS_TOKEN
+    token = (
+        settings.access_token.get_secret_value() if settings.access_token else SANDBOX_ACCESS_TOKEN
+    )
     http = UpstreamClient(
         ProviderName.CLOVER,
         conn.base_url,
@@ -553,7 +564,7 @@ def build(
     )
     api = CloverApi(
         http,
-        merchant_id=(settings.merchant_id or "") if settings.is_live else DEMO_MERCHANT_ID,
+        merchant_id=(settings.merchant_id or "") if settings.is_live else SANDBOX_MERCHANT_ID,
         ecommerce_url=ecommerce_url(settings, conn),
         max_in_flight=settings.max_in_flight,
         requests_per_s=settings.max_requests_per_s,

@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from gateway.contract import Operation, unsupported
 from gateway.errors import FieldPath
 from gateway.http import UpstreamClient, json_body
 from gateway.model import ProviderName
-from gateway.providers.base import Operation, unsupported
 from gateway.providers.clover import mapping
 from gateway.providers.clover.throttle import Pacer
 

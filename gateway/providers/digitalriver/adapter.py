@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from gateway.config import DigitalRiverSettings
+from gateway.contract import Capabilities, Connection, Operation, ProviderDeps, SandboxLink
 from gateway.errors import (
     FieldPath,
     ProviderBadResponse,
@@ -42,11 +42,9 @@ from gateway.model import (
     ProviderName,
 )
 from gateway.providers.addresses import merge_address
-from gateway.providers.base import Capabilities, Operation
 from gateway.providers.digitalriver import mapping
-from gateway.providers.digitalriver.sandbox import DEMO_SECRET_KEY
+from gateway.providers.digitalriver.settings import SANDBOX_SECRET_KEY, DigitalRiverSettings
 from gateway.providers.versioning import check_expected
-from gateway.providers.wiring import Connection, ProviderDeps, SandboxLink
 
 LIVE_BASE_URL = "https://api.digitalriver.com"
 IDS_PER_CALL = 100
@@ -361,7 +359,7 @@ def build(
     settings: DigitalRiverSettings, sandbox: SandboxLink | None, deps: ProviderDeps
 ) -> tuple[DigitalRiverProvider, Connection]:
     conn = connection(settings, sandbox)
-    key = settings.secret_key.get_secret_value() if settings.secret_key else DEMO_SECRET_KEY
+    key = settings.secret_key.get_secret_value() if settings.secret_key else SANDBOX_SECRET_KEY
     headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
     if settings.api_version:
         headers["DigitalRiver-Version"] = settings.api_version

@@ -18,7 +18,14 @@ from typing import Any, TypeVar
 
 import httpx
 
-from gateway.config import ElasticPathSettings
+from gateway.contract import (
+    Capabilities,
+    Connection,
+    Operation,
+    ProviderDeps,
+    SandboxLink,
+    unsupported,
+)
 from gateway.errors import (
     FieldPath,
     GatewayError,
@@ -46,13 +53,15 @@ from gateway.model import (
     PaymentSource,
     ProviderName,
 )
-from gateway.providers.base import Capabilities, Operation, unsupported
 from gateway.providers.elasticpath import mapping
 from gateway.providers.elasticpath.auth import TokenSource
 from gateway.providers.elasticpath.query import condition
-from gateway.providers.elasticpath.sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from gateway.providers.elasticpath.settings import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    ElasticPathSettings,
+)
 from gateway.providers.versioning import check_expected
-from gateway.providers.wiring import Connection, ProviderDeps, SandboxLink
 
 REGIONS = {
     "useast": "https://useast.api.elasticpath.com",
@@ -350,7 +359,7 @@ def build(
     if settings.is_live and settings.client_id and settings.client_secret:
         client_id, secret = settings.client_id, settings.client_secret.get_secret_value()
     else:
-        client_id, secret = DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+        client_id, secret = SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
     http = UpstreamClient(
         ProviderName.ELASTIC_PATH,
         conn.base_url,

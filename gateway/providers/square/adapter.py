@@ -16,7 +16,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from gateway.config import SquareSettings
+from gateway.contract import (
+    Capabilities,
+    Connection,
+    Operation,
+    ProviderDeps,
+    SandboxLink,
+    unsupported,
+)
 from gateway.errors import FieldPath, ProviderRejected, UserErrorCode, UserInputError
 from gateway.filtering import matches
 from gateway.http import UpstreamClient, json_body
@@ -34,10 +41,8 @@ from gateway.model import (
     ProviderName,
 )
 from gateway.providers.addresses import merge_address, new_address
-from gateway.providers.base import Capabilities, Operation, unsupported
 from gateway.providers.square import mapping
-from gateway.providers.square.sandbox import DEMO_ACCESS_TOKEN
-from gateway.providers.wiring import Connection, ProviderDeps, SandboxLink
+from gateway.providers.square.settings import SANDBOX_ACCESS_TOKEN, SquareSettings
 
 BULK_RETRIEVE_MAX = 100
 ORDERS_CUSTOMERS_MAX = 10
@@ -315,7 +320,9 @@ def build(
     settings: SquareSettings, sandbox: SandboxLink | None, deps: ProviderDeps
 ) -> tuple[SquareProvider, Connection]:
     conn = connection(settings, sandbox)
-    token = settings.access_token.get_secret_value() if settings.access_token else DEMO_ACCESS_TOKEN
+    token = (
+        settings.access_token.get_secret_value() if settings.access_token else SANDBOX_ACCESS_TOKEN
+    )
     http = UpstreamClient(
         ProviderName.SQUARE,
         conn.base_url,

@@ -1,0 +1,224 @@
+"""The contract every provider implements, and the spec that registers it.
+
+Batch-first: every read takes many keys and answers in key order, so the per-request
+DataLoaders can hand a provider one batch per field of a page. Whatever a provider
+cannot do is stated in its `Capabilities`; the service checks them before calling,
+so a client hears UNSUPPORTED_FIELD or UNSUPPORTED_OPERATION instead of silence.
+
+A provider package declares one `ProviderSpec` in its `__init__.py`; the registry,
+the settings, the sandbox mount and the contract suite all read the one list of
+specs in `gateway.providers`. The spec names its adapter and its emulator by
+import path, so neither is loaded until it is used.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from gateway.errors import UserErrorCode, UserInputError
+from gateway.model import (
+    Address,
+    AddressFields,
+    Customer,
+    CustomerFields,
+    CustomerPage,
+    CustomerQuery,
+    ForgetOutcome,
+    NewCustomer,
+    Order,
+    PaymentSource,
+    ProviderName,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from gateway.idempotency import IdempotencyStore
+
+
+class Operation(enum.Enum):
+    """Contract mutations a provider may or may not support."""
+
+    CREATE = "createCustomer"
+    UPDATE = "updateCustomer"
+    DELETE = "deleteCustomer"
+    ADD_ADDRESS = "addCustomerAddress"
+    UPDATE_ADDRESS = "updateCustomerAddress"
+    REMOVE_ADDRESS = "removeCustomerAddress"
+    ATTACH_PAYMENT_SOURCE = "attachPaymentSource"
+    DETACH_PAYMENT_SOURCE = "detachPaymentSource"
+    SET_DEFAULT_PAYMENT_SOURCE = "setDefaultPaymentSource"
+    FORGET = "forgetCustomer"
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a provider can store and do, in unified terms."""
+
+    writable_fields: frozenset[str]
+    """`CustomerFields` keys the provider stores (create and update)."""
+    address_fields: frozenset[str]
+    """`AddressFields` keys the provider stores."""
+    operations: frozenset[Operation]
+    max_addresses: int | None
+    """None: unlimited."""
+    caller_chosen_id: bool = False
+    make_default_on_attach: bool = False
+    """Whether `attachPaymentSource(makeDefault: true)` can be honoured."""
+
+
+class CustomerProvider(Protocol):
+    """One provider account, spoken to in its own wire format over httpx.
+
+    Reads answer aligned with their input. Mutations return the record as it is
+    after the write. Errors are `gateway.errors` types only: no httpx or KeyError
+    escapes an adapter.
+    """
+
+    name: ProviderName
+    capabilities: Capabilities
+
+    async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
+        """Customers by provider id; None where the provider has no such customer."""
+        ...
+
+    async def search_customers(
+        self, query: CustomerQuery, limit: int, cursor: str | None
+    ) -> CustomerPage:
+        """A page of customers matching every field of `query`, newest first.
+
+        What the API cannot filter, the adapter filters itself: a query field is
+        never ignored. A page may hold fewer than `limit` customers and still have
+        a next cursor.
+        """
+        ...
+
+    async def get_addresses(self, customers: Sequence[Customer]) -> Sequence[Sequence[Address]]: ...
+
+    async def get_payment_sources(
+        self, customers: Sequence[Customer]
+    ) -> Sequence[Sequence[PaymentSource]]: ...
+
+    async def get_orders(self, customers: Sequence[Customer]) -> Sequence[Sequence[Order]]:
+        """Every order of each customer, newest first."""
+        ...
+
+    async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer: ...
+
+    async def update_customer(
+        self, customer_id: str, fields: CustomerFields, expected_version: str | None
+    ) -> Customer: ...
+
+    async def delete_customer(self, customer_id: str, expected_version: str | None) -> None: ...
+
+    async def add_address(self, customer_id: str, address: AddressFields) -> Customer: ...
+
+    async def update_address(
+        self, customer_id: str, address_id: str, address: AddressFields
+    ) -> Customer:
+        """Change the given fields of one address; the others keep their values."""
+        ...
+
+    async def remove_address(self, customer_id: str, address_id: str) -> Customer: ...
+
+    async def attach_payment_source(
+        self, customer_id: str, token: str, make_default: bool
+    ) -> Customer: ...
+
+    async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer: ...
+
+    async def set_default_payment_source(self, customer_id: str, source_id: str) -> Customer: ...
+
+    async def forget_customer(self, customer_id: str) -> ForgetOutcome: ...
+
+    async def aclose(self) -> None: ...
+
+
+def unsupported(provider: ProviderName, operation: Operation) -> UserInputError:
+    """The error for an operation a provider's API has no form of."""
+    return UserInputError(
+        UserErrorCode.UNSUPPORTED_OPERATION,
+        f"{provider.name} does not support {operation.value}.",
+    )
+
+
+class ProviderSettings(BaseModel):
+    """What every provider's settings model has; each adds its credentials and hosts."""
+
+    enabled: bool = True
+    timeout_s: float = Field(default=5.0, gt=0, description="Deadline for one upstream call.")
+    base_url: str | None = None
+    max_in_flight: int = Field(default=64, ge=1, description="Concurrent upstream requests.")
+
+    @property
+    def is_live(self) -> bool:
+        """True when credentials point the adapter at the real provider, not a sandbox."""
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxLink:
+    """Where the sandboxes are: a URL, plus an in-process transport when mounted in-app."""
+
+    base_url: str
+    transport: httpx.AsyncBaseTransport | None = None
+
+    def url_for(self, slug: str) -> str:
+        return f"{self.base_url.rstrip('/')}/{slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """How one provider is reached, as the startup log and `providers` report it."""
+
+    mode: str
+    """`sandbox` for our emulator, else the provider's environment name."""
+    base_url: str
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderDeps:
+    """Shared services an adapter may need."""
+
+    idempotency: IdempotencyStore
+
+
+Builder = Callable[[Any, SandboxLink | None, ProviderDeps], tuple[CustomerProvider, Connection]]
+"""`build(settings, sandbox, deps)`: the adapter for one account and how it is reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    """One provider as the gateway registers it; adding a provider adds one of these."""
+
+    name: ProviderName
+    settings: type[ProviderSettings]
+    """Read from `<NAME>__*` variables; the settings field is `name.value`."""
+    adapter: str
+    """`module:function` of the `Builder`."""
+    emulator: str
+    """`module:function` of the sandbox factory, `(people, sandbox settings) -> ASGI app`."""
+    contract_case: str
+    """`module:attribute` of the contract suite's case (tests only)."""
+
+    @property
+    def key(self) -> str:
+        """The settings field, the sandbox path segment and the stats key."""
+        return self.name.value
+
+    def builder(self) -> Builder:
+        built: Builder = load(self.adapter)
+        return built
+
+
+def load(path: str) -> Any:
+    """The object a `module:attribute` path names, imported on first use."""
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)

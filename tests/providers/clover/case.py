@@ -1,0 +1,43 @@
+"""What the contract suite needs to drive Clover."""
+
+from tests.contract.cases import ProviderCase
+
+CASE = ProviderCase(
+    provider="CLOVER",
+    slug="clover",
+    create_route="POST /v3/merchants/{mId}/customers",
+    new_customer={
+        "givenName": "Ada",
+        "familyName": "Lovelace",
+        "email": "ada.contract@example.com",
+        "phone": "+1 415-555-0100",
+        "companyName": "Analytical Engines",
+        "note": "Prefers email",
+        "birthday": "1815-12-10",
+    },
+    address={
+        "line1": "1 Main St",
+        "line2": "Floor 2",
+        "city": "Springfield",
+        "region": "IL",
+        "postalCode": "62701",
+        "country": "US",
+    },
+    clearable="note",
+    unsupported_field=("nickname", "Countess"),
+    payment_token="clv_1TSTcontract0001",
+    native_idempotency=False,
+    operations=frozenset(
+        {
+            "createCustomer",
+            "updateCustomer",
+            "deleteCustomer",
+            "addCustomerAddress",
+            "updateCustomerAddress",
+            "removeCustomerAddress",
+            "attachPaymentSource",
+            "detachPaymentSource",
+            "forgetCustomer",
+        }
+    ),
+)

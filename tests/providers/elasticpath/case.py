@@ -1,0 +1,44 @@
+"""What the contract suite needs to drive Elastic Path."""
+
+from tests.contract.cases import ProviderCase
+
+CASE = ProviderCase(
+    provider="ELASTIC_PATH",
+    slug="elasticpath",
+    create_route="POST /v2/customers",
+    new_customer={
+        "displayName": "Ada Lovelace",
+        "email": "ada.contract@example.com",
+        "referenceId": "contract-1",
+    },
+    address={
+        "label": "Home",
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "companyName": "Analytical Engines",
+        "phone": "+44 20 7946 0100",
+        "line1": "1 Main St",
+        "line2": "Floor 2",
+        "city": "Springfield",
+        "region": "IL",
+        "postalCode": "62701",
+        "country": "US",
+        "instructions": "Leave with the porter",
+    },
+    clearable="referenceId",
+    unsupported_field=("givenName", "Ada"),
+    payment_token=None,
+    native_idempotency=False,
+    operations=frozenset(
+        {
+            "createCustomer",
+            "updateCustomer",
+            "deleteCustomer",
+            "addCustomerAddress",
+            "updateCustomerAddress",
+            "removeCustomerAddress",
+            "forgetCustomer",
+        }
+    ),
+    text_field="displayName",
+)
