@@ -43,14 +43,12 @@ from gateway.codec import JSON, CodecError, decode, decode_many, decode_optional
 from gateway.config import CacheSettings
 from gateway.contract import CustomerProvider
 from gateway.metrics import CacheMetrics
+from gateway.middleware.base import Call, ProviderMiddleware
 from gateway.model import (
     Address,
-    AddressFields,
     Customer,
-    CustomerFields,
     CustomerPage,
     CustomerQuery,
-    ForgetOutcome,
     NewCustomer,
     Order,
     PaymentSource,
@@ -92,7 +90,7 @@ class _Lookup:
     gens: dict[str, object]
 
 
-class CachedProvider:
+class CachedProvider(ProviderMiddleware):
     """A `CustomerProvider` that answers reads from the cache and invalidates on writes."""
 
     def __init__(
@@ -103,9 +101,7 @@ class CachedProvider:
         settings: CacheSettings,
         metrics: CacheMetrics,
     ) -> None:
-        self.name = inner.name
-        self.capabilities = inner.capabilities
-        self._inner = inner
+        super().__init__(inner)
         self._cache = cache
         self._ns = namespace
         self._ttl = {kind: kind.ttl_s(settings) for kind in CacheKind}
@@ -131,7 +127,7 @@ class CachedProvider:
 
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
         async def fetch(indices: list[int]) -> Sequence[Customer | None]:
-            return await self._inner.get_customers([ids[i] for i in indices])
+            return await self.inner.get_customers([ids[i] for i in indices])
 
         return await self._through(
             CacheKind.CUSTOMER,
@@ -147,7 +143,7 @@ class CachedProvider:
         digest = hashlib.sha256(text.encode()).hexdigest()[:32]
 
         async def fetch(_: list[int]) -> list[CustomerPage]:
-            return [await self._inner.search_customers(query, limit, cursor)]
+            return [await self.inner.search_customers(query, limit, cursor)]
 
         [page] = await self._through(
             CacheKind.SEARCH,
@@ -159,7 +155,7 @@ class CachedProvider:
 
     async def get_addresses(self, customers: Sequence[Customer]) -> Sequence[Sequence[Address]]:
         return await self._per_customer(
-            CacheKind.ADDRESSES, customers, self._inner.get_addresses, Address, versioned=True
+            CacheKind.ADDRESSES, customers, self.inner.get_addresses, Address, versioned=True
         )
 
     async def get_payment_sources(
@@ -168,14 +164,14 @@ class CachedProvider:
         return await self._per_customer(
             CacheKind.PAYMENT_SOURCES,
             customers,
-            self._inner.get_payment_sources,
+            self.inner.get_payment_sources,
             PaymentSource,
             versioned=True,
         )
 
     async def get_orders(self, customers: Sequence[Customer]) -> Sequence[Sequence[Order]]:
         return await self._per_customer(
-            CacheKind.ORDERS, customers, self._inner.get_orders, Order, versioned=False
+            CacheKind.ORDERS, customers, self.inner.get_orders, Order, versioned=False
         )
 
     async def _per_customer(
@@ -335,67 +331,24 @@ class CachedProvider:
             log.error("cache invalidation failed for %s: %s", self.name.value, type(exc).__name__)
             self._metrics.count("backend_errors", self.name, CacheKind.CUSTOMER)
 
-    async def _write(self, customer_id: str | None, action: Awaitable[T]) -> T:
-        """Run a write, then invalidate, also when it failed (it may have half-happened)."""
-        try:
-            return await action
-        finally:
-            await asyncio.shield(self._invalidate(customer_id))
-
     # Writes
+
+    async def around(self, call: Call, proceed: Callable[[], Awaitable[T]]) -> T:
+        """Reads pass (the read methods above cache them); writes invalidate afterwards,
+        also when they failed, since a write can half-happen."""
+        if not call.write:
+            return await proceed()
+        try:
+            return await proceed()
+        finally:
+            await asyncio.shield(self._invalidate(call.customer_id))
 
     async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer:
         created: Customer | None = None
         try:
-            created = await self._inner.create_customer(new, idempotency_key)
+            created = await self.inner.create_customer(new, idempotency_key)
             return created
         finally:
             # The new id may have been read (and found missing) before it existed.
             target = created.provider_id if created is not None else new.provider_id
             await asyncio.shield(self._invalidate(target))
-
-    async def update_customer(
-        self, customer_id: str, fields: CustomerFields, expected_version: str | None
-    ) -> Customer:
-        return await self._write(
-            customer_id, self._inner.update_customer(customer_id, fields, expected_version)
-        )
-
-    async def delete_customer(self, customer_id: str, expected_version: str | None) -> None:
-        await self._write(customer_id, self._inner.delete_customer(customer_id, expected_version))
-
-    async def add_address(self, customer_id: str, address: AddressFields) -> Customer:
-        return await self._write(customer_id, self._inner.add_address(customer_id, address))
-
-    async def update_address(
-        self, customer_id: str, address_id: str, address: AddressFields
-    ) -> Customer:
-        return await self._write(
-            customer_id, self._inner.update_address(customer_id, address_id, address)
-        )
-
-    async def remove_address(self, customer_id: str, address_id: str) -> Customer:
-        return await self._write(customer_id, self._inner.remove_address(customer_id, address_id))
-
-    async def attach_payment_source(
-        self, customer_id: str, token: str, make_default: bool
-    ) -> Customer:
-        return await self._write(
-            customer_id, self._inner.attach_payment_source(customer_id, token, make_default)
-        )
-
-    async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer:
-        return await self._write(
-            customer_id, self._inner.detach_payment_source(customer_id, source_id)
-        )
-
-    async def set_default_payment_source(self, customer_id: str, source_id: str) -> Customer:
-        return await self._write(
-            customer_id, self._inner.set_default_payment_source(customer_id, source_id)
-        )
-
-    async def forget_customer(self, customer_id: str) -> ForgetOutcome:
-        return await self._write(customer_id, self._inner.forget_customer(customer_id))
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()

@@ -1,0 +1,1 @@
+"""The Digital River emulator: customers, sources and forget requests."""

@@ -1,0 +1,1 @@
+"""The Elastic Path emulator: OAuth tokens, JSON:API customers, addresses and orders."""

@@ -1,0 +1,1 @@
+"""The Square emulator: Customers, Cards, Locations and Orders as Square documents them."""
