@@ -1,28 +1,36 @@
 """Errors of the gateway, and the one mapping from them to what clients see.
 
-    GatewayError
-     ├── UserInputError(code, field, message)   a userError on a mutation payload
-     ├── UserInputErrors(errors)                 several of them at once
-     ├── MalformedId                              GraphQL error BAD_USER_INPUT
-     └── ProviderError(provider, status, code, retryable)
-          ├── ProviderUnavailable                 PROVIDER_UNAVAILABLE
-          ├── ProviderTimeout                     PROVIDER_TIMEOUT
-          ├── ProviderRateLimited                 RATE_LIMITED
-          ├── ProviderAuthError                   UNAUTHENTICATED
-          │    └── ProviderForbidden              FORBIDDEN
-          ├── ProviderNotFound                    userError NOT_FOUND / null on reads
-          ├── ProviderRejected                    userError (INVALID, CONFLICT, DUPLICATE, ...)
-          └── ProviderBadResponse                 PROVIDER_UNAVAILABLE
+The tree, with the constructors as the code has them:
 
-`str(exc)` is for logs and may name upstream codes; `safe_message` is what a
-client may read. Neither ever holds a secret, a token or a traceback.
+    GatewayError
+     ├── UserInputError(code, message, field=None)     a userError on a mutation payload
+     ├── UserInputErrors([UserInputError, ...])         several of them at once
+     ├── MalformedId(field="id")                        GraphQL error BAD_USER_INPUT
+     └── ProviderError(provider, message, *, status=None, code=None)
+          ├── ProviderUnavailable                        PROVIDER_UNAVAILABLE
+          ├── ProviderTimeout                            PROVIDER_TIMEOUT
+          ├── ProviderRateLimited(..., retry_after=None) RATE_LIMITED, `extensions.retryAfter`
+          ├── ProviderAuthError                          UNAUTHENTICATED
+          │    └── ProviderForbidden                     FORBIDDEN
+          ├── ProviderNotFound(..., field=None)          userError NOT_FOUND / null on reads
+          ├── ProviderRejected(..., user_code, field=None, user_message=None)
+          │                                              userError (INVALID, CONFLICT, ...)
+          └── ProviderBadResponse                        PROVIDER_UNAVAILABLE
+
+Two messages per error (stripe-python's `user_message` apart from `__str__`):
+`str(exc)` is for logs and may carry the provider's own words; `safe_message` is the
+gateway's words, the only text a client reads. A provider's rejection reaches the
+log as its status, code and field, never its free text, which can quote the input.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 
 from gateway.model import ProviderName
+
+log = logging.getLogger("gateway.errors")
 
 
 class UserErrorCode(enum.Enum):
@@ -87,8 +95,6 @@ class MalformedId(GatewayError):
 class ProviderError(GatewayError):
     """A provider answered badly or not at all."""
 
-    retryable = False
-
     def __init__(
         self,
         provider: ProviderName,
@@ -101,21 +107,17 @@ class ProviderError(GatewayError):
         self.provider = provider
         self.status = status
         self.code = code
-        self.detail = message
 
 
 class ProviderUnavailable(ProviderError):
-    retryable = True
     safe_message = "The provider is unavailable."
 
 
 class ProviderTimeout(ProviderError):
-    retryable = True
     safe_message = "The provider did not answer in time."
 
 
 class ProviderRateLimited(ProviderError):
-    retryable = True
     safe_message = "The provider is rate limiting the gateway."
 
     def __init__(
@@ -159,8 +161,20 @@ class ProviderBadResponse(ProviderError):
     safe_message = "The provider sent an answer the gateway cannot read."
 
 
+_REJECTION_WORDS: dict[UserErrorCode, str] = {
+    UserErrorCode.INVALID: "{provider} refused this value.",
+    UserErrorCode.CONFLICT: "The record changed at {provider}; read it again and retry.",
+    UserErrorCode.DUPLICATE: "{provider} already has a record with this value.",
+    UserErrorCode.NOT_FOUND: "No such record.",
+}
+
+
 class ProviderRejected(ProviderError):
-    """A 4xx about the input, translated by the adapter into a user error code."""
+    """A 4xx about the input, translated by the adapter into a user error code.
+
+    `message` is the provider's account (for logs); `user_message` is what the
+    gateway tells the client, by default a sentence chosen by `user_code`.
+    """
 
     def __init__(
         self,
@@ -171,21 +185,26 @@ class ProviderRejected(ProviderError):
         field: FieldPath | None = None,
         status: int | None = None,
         code: str | None = None,
+        user_message: str | None = None,
     ) -> None:
         super().__init__(provider, message, status=status, code=code)
         self.user_code = user_code
         self.field = field
-        self.safe_message = message
+        self.safe_message = user_message or _REJECTION_WORDS.get(
+            user_code, "{provider} refused the request."
+        ).format(provider=provider.name)
+        self._message = message
 
     def at(self, field: FieldPath) -> ProviderRejected:
         """The same rejection, blamed on another input field."""
         return ProviderRejected(
             self.provider,
-            self.safe_message,
+            self._message,
             user_code=self.user_code,
             field=field,
             status=self.status,
             code=self.code,
+            user_message=self.safe_message,
         )
 
 
@@ -228,5 +247,13 @@ def as_user_errors(exc: BaseException, id_field: FieldPath) -> list[UserInputErr
     if isinstance(exc, ProviderNotFound):
         return [UserInputError(UserErrorCode.NOT_FOUND, "No such record.", exc.field or id_field)]
     if isinstance(exc, ProviderRejected):
+        log.info(
+            "provider=%s rejected input status=%s code=%s field=%s user_code=%s",
+            exc.provider.value,
+            exc.status,
+            exc.code,
+            ".".join(exc.field or ()),
+            exc.user_code.value,
+        )
         return [UserInputError(exc.user_code, exc.safe_message, exc.field)]
     return None

@@ -74,6 +74,7 @@ class CustomerService:
     async def add_address(self, ref: CustomerRef, address: AddressFields) -> Customer:
         provider = self._provider(ref.provider, Operation.ADD_ADDRESS)
         _raise(self._address_errors(provider, address))
+        await _check_room(provider, ref.provider_id)
         return await provider.add_address(ref.provider_id, address)
 
     async def update_address(
@@ -114,6 +115,28 @@ class CustomerService:
         path = (*INPUT, "address")
         return check_address(address, path) + _unsupported(
             address, provider.capabilities.address_fields, path
+        )
+
+
+async def _check_room(provider: CustomerProvider, customer_id: str) -> None:
+    """Refuse an address beyond `Capabilities.max_addresses` before writing anything.
+
+    A customer that does not exist passes: the provider's write says NOT_FOUND.
+    """
+    limit = provider.capabilities.max_addresses
+    if limit is None:
+        return
+    [customer] = await provider.get_customers([customer_id])
+    if customer is None:
+        return
+    [addresses] = await provider.get_addresses([customer])
+    if len(addresses) >= limit:
+        noun = "address" if limit == 1 else "addresses"
+        raise UserInputError(
+            UserErrorCode.INVALID,
+            f"{provider.name.name} keeps at most {limit} {noun} per customer: "
+            "update or remove one first.",
+            (*INPUT, "address"),
         )
 
 

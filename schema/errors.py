@@ -2,7 +2,8 @@
 
 Resolver exceptions arrive here as `original_error`; each becomes a GraphQLError with
 `extensions.code` from `gateway.errors.graphql_code` and, when one provider is at
-fault, `extensions.provider`. Messages are the errors' safe messages: no upstream
+fault, `extensions.provider` (plus `extensions.retryAfter`, in seconds, when the
+provider said how long to back off). Messages are the errors' safe messages: no upstream
 body, secret or traceback reaches a client or a log line.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from gateway.errors import ProviderError, graphql_code, safe_message
+from gateway.errors import ProviderError, ProviderRateLimited, graphql_code, safe_message
 from schema.context import GatewayContext
 
 log = logging.getLogger("gateway.graphql")
@@ -28,6 +29,8 @@ def shape(error: GraphQLError) -> GraphQLError:
     extensions: dict[str, Any] = {"code": graphql_code(exc).value}
     if isinstance(exc, ProviderError):
         extensions["provider"] = exc.provider.name
+    if isinstance(exc, ProviderRateLimited) and exc.retry_after is not None:
+        extensions["retryAfter"] = exc.retry_after
     path = ".".join(str(p) for p in error.path or ())
     if isinstance(exc, ProviderError) or extensions["code"] != "INTERNAL":
         log.warning("graphql error code=%s path=%s: %s", extensions["code"], path, exc)

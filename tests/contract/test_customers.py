@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from gateway import ids
+from gateway.contract import Operation
 from gateway.model import CustomerRef, ProviderName
 from tests.conftest import Gateway
 from tests.contract.cases import CASES, SAMPLE_VALUES, ProviderCase
@@ -371,45 +372,76 @@ async def test_payment_source_attach_and_detach(gateway: Gateway, case: Provider
     assert detached["customer"]["paymentSources"] == []
 
 
-async def test_unsupported_operations_answer_so(gateway: Gateway, case: ProviderCase) -> None:
-    created = await create(gateway, case)
-    operations = {
-        "setDefaultPaymentSource": (
-            "SetDefaultPaymentSourceInput",
-            {"customerId": created["id"], "paymentSourceId": "any"},
+def operation_inputs(case: ProviderCase, customer_id: str) -> dict[str, tuple[str, Any]]:
+    """Every contract mutation with an input of the right shape, destructive ones last."""
+    address = {"customerId": customer_id, "addressId": "unknown-address"}
+    source = {"customerId": customer_id, "paymentSourceId": "unknown-source"}
+    new_customer = {**case.new_customer, "email": "operations.contract@example.com"}
+    return {
+        "createCustomer": ("CreateCustomerInput", {"provider": case.provider, **new_customer}),
+        "updateCustomer": ("UpdateCustomerInput", {"id": customer_id, case.text_field: "x"}),
+        "addCustomerAddress": (
+            "AddCustomerAddressInput",
+            {"customerId": customer_id, "address": case.address},
         ),
+        "updateCustomerAddress": (
+            "UpdateCustomerAddressInput",
+            {**address, "address": {"city": "Shelbyville"}},
+        ),
+        "removeCustomerAddress": ("RemoveCustomerAddressInput", address),
         "attachPaymentSource": (
             "AttachPaymentSourceInput",
-            {"customerId": created["id"], "token": "tok"},
+            {"customerId": customer_id, "token": case.payment_token or "tok"},
         ),
+        "detachPaymentSource": ("DetachPaymentSourceInput", source),
+        "setDefaultPaymentSource": ("SetDefaultPaymentSourceInput", source),
+        "deleteCustomer": ("DeleteCustomerInput", {"id": customer_id}),
+        "forgetCustomer": ("ForgetCustomerInput", {"id": customer_id}),
     }
-    for name, (input_type, value) in operations.items():
-        if name in case.operations:
-            continue
+
+
+async def test_unsupported_operations_answer_so(gateway: Gateway, case: ProviderCase) -> None:
+    """Each operation the provider does not list is refused as such before any call;
+    each one it lists is attempted (it may fail for other reasons, never that one)."""
+    created = await create(gateway, case)
+    inputs = operation_inputs(case, created["id"])
+    assert set(inputs) == {operation.value for operation in Operation}
+    for name, (input_type, value) in inputs.items():
+        before = await gateway.calls(case.slug)
         payload = (
-            await gateway.data(PAYMENT_MUTATION.format(input=input_type, name=name), input=value)
+            await gateway.data(
+                f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ "
+                "userErrors { code } } }",
+                input=value,
+            )
         )[name]
-        assert [e["code"] for e in payload["userErrors"]] == ["UNSUPPORTED_OPERATION"], name
+        codes = [e["code"] for e in payload["userErrors"]]
+        if name in case.operations:
+            assert "UNSUPPORTED_OPERATION" not in codes, name
+        else:
+            assert codes == ["UNSUPPORTED_OPERATION"], name
+            assert await gateway.calls(case.slug) == before, f"{name} reached the provider"
 
 
 @pytest.mark.parametrize(
-    ("faults", "code"),
+    ("faults", "code", "more"),
     [
-        ({"error_rate": 1.0, "error_status": 503}, "PROVIDER_UNAVAILABLE"),
-        ({"hang": True}, "PROVIDER_TIMEOUT"),
-        ({"error_rate": 1.0, "error_status": 429}, "RATE_LIMITED"),
+        ({"error_rate": 1.0, "error_status": 503}, "PROVIDER_UNAVAILABLE", {}),
+        ({"hang": True}, "PROVIDER_TIMEOUT", {}),
+        # The sandbox's 429 says `retry-after: 1`; the client hears how long to back off.
+        ({"error_rate": 1.0, "error_status": 429}, "RATE_LIMITED", {"retryAfter": 1.0}),
     ],
     ids=["503", "hang", "429"],
 )
 async def test_provider_faults_are_typed_without_internals(
-    gateway: Gateway, case: ProviderCase, faults: dict[str, Any], code: str
+    gateway: Gateway, case: ProviderCase, faults: dict[str, Any], code: str, more: dict[str, Any]
 ) -> None:
     created = await create(gateway, case)
     await gateway.set_faults(case.slug, **faults)
     body = await gateway.gql(READ, id=created["id"])
     await gateway.clear_faults(case.slug)
     [error] = body["errors"]
-    assert error["extensions"] == {"code": code, "provider": case.provider}
+    assert error["extensions"] == {"code": code, "provider": case.provider, **more}
     assert error["path"] == ["customer"]
     text = str(body)
     for leak in ("Traceback", "sandbox-", "Bearer", "httpx", "injected fault", 'File "'):
