@@ -17,16 +17,12 @@ import redis
 
 from gateway.app import create_app
 from gateway.config import Settings
+from gateway.providers import SPECS
 
 
 def make_settings(**overrides: Any) -> Settings:
     """Settings as a fresh machine has them, ignoring this machine's env and .env."""
-    base: dict[str, Any] = {
-        "square": {"timeout_s": 2.0},
-        "clover": {"timeout_s": 2.0},
-        "elasticpath": {"timeout_s": 2.0},
-        "digitalriver": {"timeout_s": 2.0},
-    }
+    base: dict[str, Any] = {spec.key: {"timeout_s": 2.0} for spec in SPECS}
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
             base[key] = {**base[key], **value}

@@ -36,7 +36,6 @@ from gateway.errors import (
     UserInputError,
     UserInputErrors,
 )
-from gateway.http import UpstreamClient
 from gateway.model import (
     Address,
     AddressFields,
@@ -50,9 +49,10 @@ from gateway.model import (
     PaymentSource,
     ProviderName,
 )
+from gateway.providers import kit
 from gateway.providers.addresses import merge_address, new_address
 from gateway.providers.clover import mapping
-from gateway.providers.clover.client import CloverApi, expansions, gather_all
+from gateway.providers.clover.client import CloverApi, expansions
 from gateway.providers.clover.search import newest_first
 from gateway.providers.clover.settings import (
     SANDBOX_ACCESS_TOKEN,
@@ -129,16 +129,11 @@ class CloverProvider:
         return mapping.to_customer(await self._api.read(customer_id, mapping.BASE_EXPAND, id_field))
 
     async def _find(self, customer_id: str) -> Customer | None:
-        try:
-            return await self._read(customer_id)
-        except ProviderNotFound:
-            return None
+        return await kit.or_default(self._read(customer_id), None)
 
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
         """One GET per id (Clover has no batch read), bounded by the in-flight budget."""
-        unique = list(dict.fromkeys(ids))
-        found = dict(zip(unique, await gather_all(self._find(i) for i in unique), strict=True))
-        return [found[i] for i in ids]
+        return await kit.per_key(ids, self._find)
 
     async def _list_page(self, filters: Sequence[str], offset: int) -> list[Customer]:
         rows = await self._api.list(filters, mapping.BASE_EXPAND, offset=offset)
@@ -187,17 +182,11 @@ class CloverProvider:
             rows = await self._api.list(window, mapping.EXTRA_EXPAND)
             found = {row["id"]: row for row in rows if row.get("id") in wanted}
         missing = [c.provider_id for c in customers if c.provider_id not in found]
-        for customer_id, row in zip(
-            missing, await gather_all(self._read_extras_one(i) for i in missing), strict=True
-        ):
-            found[customer_id] = row
-        return found
+        rows = await kit.per_key(missing, self._read_extras_one)
+        return found | dict(zip(missing, rows, strict=True))
 
     async def _read_extras_one(self, customer_id: str) -> dict[str, Any]:
-        try:
-            return await self._api.read(customer_id, mapping.EXTRA_EXPAND)
-        except ProviderNotFound:
-            return {}
+        return await kit.or_default(self._api.read(customer_id, mapping.EXTRA_EXPAND), {})
 
     async def get_addresses(self, customers: Sequence[Customer]) -> Sequence[Sequence[Address]]:
         extras = await self._extras(customers)
@@ -213,24 +202,23 @@ class CloverProvider:
         """Ecommerce lists orders by one customer a call; without Ecommerce there are none."""
         if not self._api.has_ecommerce:
             return [[] for _ in customers]
-        unique = list(dict.fromkeys(c.provider_id for c in customers))
-        found = dict(zip(unique, await gather_all(self._orders_of(i) for i in unique), strict=True))
-        return [found[c.provider_id] for c in customers]
+        return await kit.per_key([c.provider_id for c in customers], self._orders_of)
 
     async def _orders_of(self, customer_id: str) -> list[Order]:
-        orders: list[Order] = []
-        after: str | None = None
-        while True:
+        async def page(after: str | None) -> tuple[list[Order], str | None]:
             params: list[tuple[str, Any]] = [("customer", customer_id), ("limit", 100)]
             if after is not None:
                 params.append(("starting_after", after))
             body = await self._api.send("GET", self._api.ecommerce("orders"), params=params)
-            page = body if isinstance(body, dict) else {}
-            rows = [row for row in page.get("data") or [] if isinstance(row, dict)]
-            orders += [mapping.to_order(row) for row in rows]
-            if not page.get("has_more") or not rows:
-                return sorted(orders, key=lambda o: o.created_at or OLDEST, reverse=True)
-            after = str(rows[-1]["id"])
+            found = body if isinstance(body, dict) else {}
+            rows = [row for row in found.get("data") or [] if isinstance(row, dict)]
+            orders = [mapping.to_order(row) for row in rows]
+            return orders, kit.after_last(
+                [o.provider_id for o in orders], bool(found.get("has_more"))
+            )
+
+        orders = await kit.follow(page, None)
+        return sorted(orders, key=lambda o: o.created_at or OLDEST, reverse=True)
 
     # -- customer writes -----------------------------------------------------------
 
@@ -246,16 +234,13 @@ class CloverProvider:
                 )
             )
         _raise(errors)
-        if idempotency_key is None:
-            return await self._create(new, address)
-        created: list[Customer] = []
-
-        async def create_once() -> str:
-            created.append(await self._create(new, address))
-            return created[0].provider_id
-
-        customer_id, _ = await self._deps.idempotency.run(self.name, idempotency_key, create_once)
-        return created[0] if created else await self._read(customer_id, ("input", "provider"))
+        return await kit.create_once(
+            self._deps.idempotency,
+            self.name,
+            idempotency_key,
+            lambda: self._create(new, address),
+            lambda customer_id: self._read(customer_id, ("input", "provider")),
+        )
 
     async def _create(self, new: NewCustomer, address: Address | None) -> Customer:
         self._written()
@@ -354,7 +339,7 @@ class CloverProvider:
                     {"phoneNumber": phone} if phone is not None else None,
                 )
             )
-        await gather_all(writes)
+        await kit.gather_all(writes)
 
     async def _write_contact(
         self,
@@ -393,8 +378,8 @@ class CloverProvider:
             )
             for row in mapping.elements(native, key)
         ]
-        await gather_all(self._api.send("DELETE", url) for url in erase)
-        await gather_all(
+        await kit.gather_all(self._api.send("DELETE", url) for url in erase)
+        await kit.gather_all(
             self._revoke(customer_id, mapping.item_id(c)) for c in mapping.elements(extras, "cards")
         )
         await self._post_update(
@@ -526,13 +511,13 @@ def _no_address() -> UserInputError:
 
 def connection(settings: CloverSettings, sandbox: SandboxLink | None) -> Connection:
     """How Platform v3 is reached."""
-    if settings.is_live:
-        base = settings.base_url or PLATFORM_HOSTS[(settings.environment, settings.region)]
-        mode = "custom" if settings.base_url else f"clover-{settings.environment}-{settings.region}"
-        return Connection(mode=mode, base_url=base)
-    if sandbox is None:
-        raise ValueError("Clover has no credentials and no sandbox to use")
-    return Connection("sandbox", sandbox.url_for(ProviderName.CLOVER.value), sandbox.transport)
+    env, region = settings.environment, settings.region
+    return kit.connect(
+        ProviderName.CLOVER,
+        settings,
+        sandbox,
+        lambda: kit.live_at(settings, PLATFORM_HOSTS[(env, region)], f"clover-{env}-{region}"),
+    )
 
 
 def ecommerce_url(settings: CloverSettings, conn: Connection) -> str | None:
@@ -550,16 +535,12 @@ def build(
     conn = connection(settings, sandbox)
     if settings.is_live and not settings.merchant_id:
         raise ValueError("CLOVER__MERCHANT_ID is required with CLOVER__ACCESS_TOKEN")
-    token = (
-        settings.access_token.get_secret_value() if settings.access_token else SANDBOX_ACCESS_TOKEN
-    )
-    http = UpstreamClient(
+    token = kit.secret(settings.access_token, SANDBOX_ACCESS_TOKEN)
+    http = kit.upstream(
         ProviderName.CLOVER,
-        conn.base_url,
-        timeout_s=settings.timeout_s,
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-        transport=conn.transport,
-        max_in_flight=settings.max_in_flight,
+        settings,
+        conn,
+        kit.bearer(token),
         rate_limit_retries=RATE_LIMIT_RETRIES,
     )
     api = CloverApi(

@@ -10,29 +10,20 @@ retried by the `UpstreamClient` after its `retry-after`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 from gateway.contract import Operation, unsupported
 from gateway.errors import FieldPath
-from gateway.http import UpstreamClient, json_body
+from gateway.http import UpstreamClient
 from gateway.model import ProviderName
+from gateway.providers import kit
 from gateway.providers.clover import mapping
 from gateway.providers.clover.throttle import Pacer
 
-T = TypeVar("T")
 LIST_MAX = 1000
 """Clover's largest `limit` on a v3 list."""
-
-
-async def gather_all(awaitables: Iterable[Awaitable[T]]) -> list[T]:
-    """Run concurrently; every one finishes before the first error is raised."""
-    results = await asyncio.gather(*awaitables, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results  # type: ignore[return-value]
 
 
 class CloverApi:
@@ -72,10 +63,11 @@ class CloverApi:
         async with self._slots:
             await self._pacer.wait()
             response = await self._http.request(method, url, params=params, json=json)
-        body = json_body(ProviderName.CLOVER, response)
-        if response.status_code >= 400:
-            raise mapping.error_from(response.status_code, body, id_field)
-        return body
+        return kit.checked(
+            ProviderName.CLOVER,
+            response,
+            lambda status, body: mapping.error_from(status, body, id_field),
+        )
 
     def customer(self, customer_id: str, *rest: str) -> str:
         """A v3 customer URL, or one of its sub-resources'; every id is escaped."""

@@ -33,6 +33,7 @@ from gateway.model import (
     PaymentSourceKind,
     ProviderName,
 )
+from gateway.providers.kit import attrs, given, touches
 from gateway.providers.versioning import record_version
 
 PROVIDER = ProviderName.CLOVER
@@ -210,8 +211,7 @@ def addresses_of(native: Mapping[str, Any]) -> list[Address]:
 
 def address_body(address: Address) -> dict[str, Any]:
     """The complete v3 address: updates send it whole, omitted fields are not kept."""
-    body = {v: getattr(address, k) for k, v in ADDRESS_FIELDS.items()}
-    return {k: v for k, v in body.items() if v is not None}
+    return attrs(address, ADDRESS_FIELDS)
 
 
 def missing_address_fields(address: Address) -> list[str]:
@@ -284,25 +284,19 @@ def to_order(native: Mapping[str, Any]) -> Order:
 
 def _metadata(fields: CustomerFields, current: Mapping[str, Any]) -> dict[str, Any]:
     meta: dict[str, Any] = {key: current.get(key) for key in METADATA_KEYS}
-    for name, native in METADATA_FIELDS.items():
-        if name in fields:
-            meta[native] = fields[name]  # type: ignore[literal-required]
+    meta.update(given(fields, METADATA_FIELDS))
     if "birthday" in fields:
         meta.update(birthday_to_metadata(fields["birthday"]))
     return meta
 
 
 def touches_metadata(fields: CustomerFields) -> bool:
-    return any(name in fields for name in (*METADATA_FIELDS, "birthday"))
+    return touches(fields, (*METADATA_FIELDS, "birthday"))
 
 
 def create_body(fields: CustomerFields, address: Address | None) -> dict[str, Any]:
     """A v3 create: nested lists go as plain arrays, which create accepts."""
-    body: dict[str, Any] = {
-        native: fields[name]  # type: ignore[literal-required]
-        for name, native in NAME_FIELDS.items()
-        if fields.get(name) is not None
-    }
+    body = given(fields, NAME_FIELDS, skip_none=True)
     if fields.get("email"):
         body["emailAddresses"] = [{"emailAddress": fields["email"], "primaryEmail": True}]
     if fields.get("phone"):
@@ -322,11 +316,7 @@ def update_body(fields: CustomerFields, current: Mapping[str, Any]) -> dict[str,
     replaces a nested object on update is undocumented, and this reads the same
     either way. `current` is the customer as read, for the metadata it keeps.
     """
-    body: dict[str, Any] = {
-        native: fields[name]  # type: ignore[literal-required]
-        for name, native in NAME_FIELDS.items()
-        if name in fields
-    }
+    body = given(fields, NAME_FIELDS)
     if touches_metadata(fields):
         body["metadata"] = _metadata(fields, current.get("metadata") or {})
     return body
@@ -334,11 +324,8 @@ def update_body(fields: CustomerFields, current: Mapping[str, Any]) -> dict[str,
 
 def ecommerce_customer_body(fields: CustomerFields, token: str) -> dict[str, Any]:
     """Ecommerce create: `email` and `source` are required; the rest goes through v3."""
-    body: dict[str, Any] = {"email": fields.get("email"), "source": token}
-    for name, native in (*NAME_FIELDS.items(), ("phone", "phone")):
-        if fields.get(name) is not None:
-            body[native] = fields[name]  # type: ignore[literal-required]
-    return body
+    names = {**NAME_FIELDS, "phone": "phone"}
+    return {"email": fields.get("email"), "source": token, **given(fields, names, skip_none=True)}
 
 
 def pushdown(query: CustomerQuery) -> list[str]:

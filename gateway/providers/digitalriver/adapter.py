@@ -19,14 +19,13 @@ from gateway.contract import Capabilities, Connection, Operation, ProviderDeps, 
 from gateway.errors import (
     FieldPath,
     ProviderBadResponse,
-    ProviderNotFound,
     ProviderRejected,
     UserErrorCode,
     UserInputError,
     UserInputErrors,
 )
 from gateway.filtering import matches
-from gateway.http import UpstreamClient, json_body
+from gateway.http import UpstreamClient
 from gateway.idempotency import IdempotencyStore
 from gateway.model import (
     Address,
@@ -41,6 +40,7 @@ from gateway.model import (
     PaymentSource,
     ProviderName,
 )
+from gateway.providers import kit
 from gateway.providers.addresses import merge_address
 from gateway.providers.digitalriver import mapping
 from gateway.providers.digitalriver.settings import SANDBOX_SECRET_KEY, DigitalRiverSettings
@@ -87,12 +87,12 @@ class DigitalRiverProvider:
         source_field: FieldPath = ("input", "paymentSourceId"),
         **kwargs: Any,
     ) -> dict[str, Any]:
-        response = await self._http.request(method, path, **kwargs)
-        body = json_body(self.name, response)
-        if response.status_code >= 400:
-            raise mapping.error_from(response.status_code, body, id_field, source_field)
-        if not isinstance(body, dict):
-            raise ProviderBadResponse(self.name, f"{method} answered a non-object")
+        body: dict[str, Any] = kit.checked(
+            self.name,
+            await self._http.request(method, path, **kwargs),
+            lambda status, body: mapping.error_from(status, body, id_field, source_field),
+            want_object=True,
+        )
         return body
 
     async def _retrieve(self, customer_id: str, id_field: FieldPath | None = None) -> Customer:
@@ -110,12 +110,11 @@ class DigitalRiverProvider:
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
         wanted = [i for i in dict.fromkeys(ids) if not mapping.check_provider_id(i)]
         batchable = [i for i in wanted if "," not in i]
-        chunks = [batchable[i : i + IDS_PER_CALL] for i in range(0, len(batchable), IDS_PER_CALL)]
         found: dict[str, Customer] = {}
         pages = await asyncio.gather(
             *(
                 self._list("/customers", [("ids", ",".join(c)), ("limit", str(len(c)))])
-                for c in chunks
+                for c in kit.chunks(batchable, IDS_PER_CALL)
             ),
             *(self._maybe(i) for i in wanted if "," in i),
         )
@@ -126,10 +125,8 @@ class DigitalRiverProvider:
 
     async def _maybe(self, customer_id: str) -> tuple[list[Any], bool]:
         """One customer whose id has a comma, which the comma-joined `ids` filter cannot hold."""
-        try:
-            return [await self._call("GET", _customer_path(customer_id))], False
-        except ProviderNotFound:
-            return [], False
+        found = await kit.or_default(self._call("GET", _customer_path(customer_id)), None)
+        return [found] if found is not None else [], False
 
     async def search_customers(
         self, query: CustomerQuery, limit: int, cursor: str | None
@@ -138,7 +135,7 @@ class DigitalRiverProvider:
             return CustomerPage((), None)  # Digital River customers have no reference id.
         data, more = await self._list("/customers", mapping.search_params(query, limit, cursor))
         customers = [mapping.to_customer(native) for native in data]
-        next_cursor = customers[-1].provider_id if more and customers else None
+        next_cursor = kit.after_last([c.provider_id for c in customers], more)
         return CustomerPage(tuple(c for c in customers if matches(c, query)), next_cursor)
 
     async def get_addresses(self, customers: Sequence[Customer]) -> Sequence[Sequence[Address]]:
@@ -150,23 +147,18 @@ class DigitalRiverProvider:
         return [mapping.to_payment_sources(c.native) for c in customers]
 
     async def get_orders(self, customers: Sequence[Customer]) -> Sequence[Sequence[Order]]:
-        ids = list(dict.fromkeys(c.provider_id for c in customers))
-        lists = await asyncio.gather(*(self._orders_of(i) for i in ids))
-        by_customer = dict(zip(ids, lists, strict=True))
-        return [by_customer[c.provider_id] for c in customers]
+        return await kit.per_key([c.provider_id for c in customers], self._orders_of)
 
     async def _orders_of(self, customer_id: str) -> list[Order]:
-        orders: list[Order] = []
-        cursor: str | None = None
-        while True:
+        async def page(cursor: str | None) -> tuple[list[Order], str | None]:
             params = [("customerId", customer_id), ("limit", str(ORDERS_PAGE))]
             if cursor:
                 params.append(("startingAfter", cursor))
             data, more = await self._list("/orders", params)
-            orders += [mapping.to_order(o) for o in data]
-            if not more or not orders:
-                return orders
-            cursor = orders[-1].provider_id
+            orders = [mapping.to_order(o) for o in data]
+            return orders, kit.after_last([o.provider_id for o in orders], more)
+
+        return await kit.follow(page, None)
 
     async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer:
         errors = mapping.check_metadata(new.fields.get("metadata"))
@@ -178,16 +170,13 @@ class DigitalRiverProvider:
             raise UserInputErrors(errors)
         body = mapping.create_body(new)
         token = new.payment_source_token
-        if idempotency_key is None:
-            return await self._create(body, token, retried=False)
-        created: list[Customer] = []
-
-        async def create_once() -> str:
-            created.append(await self._create(body, token, retried=True))
-            return created[0].provider_id
-
-        customer_id, fresh = await self._idempotency.run(self.name, idempotency_key, create_once)
-        return created[0] if fresh else await self._retrieve(customer_id)
+        return await kit.create_once(
+            self._idempotency,
+            self.name,
+            idempotency_key,
+            lambda: self._create(body, token, retried=idempotency_key is not None),
+            self._retrieve,
+        )
 
     async def _create(self, body: dict[str, Any], token: str | None, *, retried: bool) -> Customer:
         """POST /customers, then attach the token; a checked token is attached right after.
@@ -269,12 +258,6 @@ class DigitalRiverProvider:
         if errors := mapping.check_address(added, ADDRESS_PATH):
             raise UserInputErrors(errors)
         current = await self._retrieve(customer_id, CUSTOMER_ID)
-        if mapping.to_address(current.native) is not None:
-            raise UserInputError(
-                UserErrorCode.INVALID,
-                "Digital River keeps one shipping address: update or remove it.",
-                ADDRESS_PATH,
-            )
         return await self._write_shipping(customer_id, mapping.with_address(current.native, added))
 
     async def update_address(
@@ -343,33 +326,23 @@ class DigitalRiverProvider:
 
 
 def connection(settings: DigitalRiverSettings, sandbox: SandboxLink | None) -> Connection:
-    if settings.secret_key is not None:
-        key = settings.secret_key.get_secret_value()
-        mode = "digitalriver-test" if key.startswith("sk_test_") else "digitalriver-live"
-        if settings.base_url:
-            mode = "custom"
-        return Connection(mode=mode, base_url=settings.base_url or LIVE_BASE_URL)
-    if sandbox is None:
-        raise ValueError("Digital River has no secret key and no sandbox to use")
-    slug = ProviderName.DIGITAL_RIVER.value
-    return Connection("sandbox", sandbox.url_for(slug), sandbox.transport)
+    """The key names the live environment: a `sk_test_` key is Digital River's test mode."""
+    key = kit.secret(settings.secret_key, SANDBOX_SECRET_KEY)
+    mode = "digitalriver-test" if key.startswith("sk_test_") else "digitalriver-live"
+    return kit.connect(
+        ProviderName.DIGITAL_RIVER,
+        settings,
+        sandbox,
+        lambda: kit.live_at(settings, LIVE_BASE_URL, mode),
+    )
 
 
 def build(
     settings: DigitalRiverSettings, sandbox: SandboxLink | None, deps: ProviderDeps
 ) -> tuple[DigitalRiverProvider, Connection]:
     conn = connection(settings, sandbox)
-    key = settings.secret_key.get_secret_value() if settings.secret_key else SANDBOX_SECRET_KEY
-    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
+    headers = kit.bearer(kit.secret(settings.secret_key, SANDBOX_SECRET_KEY))
     if settings.api_version:
         headers["DigitalRiver-Version"] = settings.api_version
-    http = UpstreamClient(
-        ProviderName.DIGITAL_RIVER,
-        conn.base_url,
-        timeout_s=settings.timeout_s,
-        headers=headers,
-        transport=conn.transport,
-        max_in_flight=settings.max_in_flight,
-        rate_limit_retries=1,
-    )
+    http = kit.upstream(ProviderName.DIGITAL_RIVER, settings, conn, headers)
     return DigitalRiverProvider(http, deps.idempotency), conn

@@ -38,6 +38,7 @@ from gateway.model import (
     PaymentSourceKind,
     ProviderName,
 )
+from gateway.providers.kit import attrs, given, touches
 from gateway.providers.timestamps import parse_time
 from gateway.providers.versioning import record_version
 from gateway.validation import camel
@@ -176,8 +177,7 @@ def to_address(native: Mapping[str, Any]) -> Address | None:
 
 def address_body(address: Address) -> dict[str, Any]:
     """The complete `shipping.address`: Digital River replaces `shipping` whole."""
-    body = {key: getattr(address, name) for name, key in ADDRESS_FIELDS.items()}
-    return {k: v for k, v in body.items() if v is not None}
+    return attrs(address, ADDRESS_FIELDS)
 
 
 def check_address(address: Address, path: FieldPath) -> list[UserInputError]:
@@ -300,28 +300,24 @@ def check_metadata(metadata: Any) -> list[UserInputError]:
 
 
 def touches_shipping(fields: CustomerFields) -> bool:
-    return any(name in fields for name in SHIPPING_FIELDS)
+    return touches(fields, SHIPPING_FIELDS)
 
 
 def _top_level(fields: CustomerFields) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for name, native in TOP_LEVEL_FIELDS.items():
-        if name in fields:
-            value = fields[name]  # type: ignore[literal-required]
-            body[native] = CUSTOMER_TYPES[value] if isinstance(value, CustomerType) else value
-    return body
+    return {
+        native: CUSTOMER_TYPES[value] if isinstance(value, CustomerType) else value
+        for native, value in given(fields, TOP_LEVEL_FIELDS).items()
+    }
 
 
 def merged_shipping(current: Mapping[str, Any], fields: CustomerFields) -> dict[str, Any] | None:
     """The stored `shipping` with the patch applied; None (clear) when nothing is left."""
     shipping = dict(_shipping(current))
-    for name, key in SHIPPING_FIELDS.items():
-        if name in fields:
-            value = fields[name]  # type: ignore[literal-required]
-            if value is None:
-                shipping.pop(key, None)
-            else:
-                shipping[key] = value
+    for key, value in given(fields, SHIPPING_FIELDS).items():
+        if value is None:
+            shipping.pop(key, None)
+        else:
+            shipping[key] = value
     return shipping or None
 
 

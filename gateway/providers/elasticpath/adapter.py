@@ -11,10 +11,9 @@ stored payment instruments.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import httpx
 
@@ -38,7 +37,7 @@ from gateway.errors import (
     UserInputError,
 )
 from gateway.filtering import matches
-from gateway.http import UpstreamClient, json_body
+from gateway.http import UpstreamClient
 from gateway.idempotency import IdempotencyStore
 from gateway.model import (
     Address,
@@ -53,6 +52,7 @@ from gateway.model import (
     PaymentSource,
     ProviderName,
 )
+from gateway.providers import kit
 from gateway.providers.elasticpath import mapping
 from gateway.providers.elasticpath.auth import TokenSource
 from gateway.providers.elasticpath.query import condition
@@ -70,7 +70,6 @@ REGIONS = {
 DEFAULT_REGION = "euwest"
 """The official JS SDK's default host; set ELASTICPATH__BASE_URL for a useast store."""
 ORDERS_PAGE = 100
-T = TypeVar("T")
 ADDRESS_PATH: FieldPath = ("input", "address")
 
 CAPABILITIES = Capabilities(
@@ -106,12 +105,12 @@ class ElasticPathProvider:
         """One call with the cached token; a 401 renews the token and retries once."""
         token = await self._tokens.current()
         try:
-            return await self._http.request(method, path, headers=_bearer(token), **kwargs)
+            return await self._http.request(method, path, headers=kit.bearer(token), **kwargs)
         except ProviderAuthError as exc:
             if isinstance(exc, ProviderForbidden):
                 raise
             fresh = await self._tokens.renew(token)
-        return await self._http.request(method, path, headers=_bearer(fresh), **kwargs)
+        return await self._http.request(method, path, headers=kit.bearer(fresh), **kwargs)
 
     async def _call(
         self,
@@ -122,12 +121,12 @@ class ElasticPathProvider:
         sources: Mapping[str, FieldPath] = mapping.CUSTOMER_SOURCES,
         **kwargs: Any,
     ) -> dict[str, Any]:
-        response = await self._send(method, path, **kwargs)
-        body = json_body(self.name, response)
-        if response.status_code >= 400:
-            raise mapping.error_from(response.status_code, body, id_field, sources)
-        if not isinstance(body, dict):
-            raise ProviderBadResponse(self.name, f"{method} {path} answered no object")
+        body: dict[str, Any] = kit.checked(
+            self.name,
+            await self._send(method, path, **kwargs),
+            lambda status, body: mapping.error_from(status, body, id_field, sources),
+            want_object=True,
+        )
         return body
 
     async def _list(
@@ -151,15 +150,10 @@ class ElasticPathProvider:
         )
 
     async def _maybe(self, customer_id: str) -> Customer | None:
-        try:
-            return await self._retrieve(customer_id)
-        except ProviderNotFound:
-            return None
+        return await kit.or_default(self._retrieve(customer_id), None)
 
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
-        unique = list(dict.fromkeys(ids))
-        found = dict(zip(unique, await asyncio.gather(*map(self._maybe, unique)), strict=True))
-        return [found[customer_id] for customer_id in ids]
+        return await kit.per_key(ids, self._maybe)
 
     async def search_customers(
         self, query: CustomerQuery, limit: int, cursor: str | None
@@ -176,13 +170,11 @@ class ElasticPathProvider:
 
     async def get_addresses(self, customers: Sequence[Customer]) -> Sequence[Sequence[Address]]:
         """No filter spans customers' addresses: bounded concurrent calls, one per customer."""
-        return await _per_customer(customers, self._addresses)
+        return await kit.per_key([c.provider_id for c in customers], self._addresses)
 
     async def _addresses(self, customer_id: str) -> list[Address]:
-        try:
-            _, natives = await self._list("GET", f"/v2/customers/{customer_id}/addresses")
-        except ProviderNotFound:
-            return []
+        listed = self._list("GET", f"/v2/customers/{customer_id}/addresses")
+        _, natives = await kit.or_default(listed, ({}, []))
         return [mapping.to_address(a) for a in natives]
 
     async def get_payment_sources(
@@ -191,12 +183,10 @@ class ElasticPathProvider:
         return [[] for _ in customers]
 
     async def get_orders(self, customers: Sequence[Customer]) -> Sequence[Sequence[Order]]:
-        return await _per_customer(customers, self._orders)
+        return await kit.per_key([c.provider_id for c in customers], self._orders)
 
     async def _orders(self, customer_id: str) -> list[Order]:
-        orders: list[Order] = []
-        offset: int | None = 0
-        while offset is not None:
+        async def page(offset: int) -> tuple[list[Order], int | None]:
             params = {
                 "filter": condition("eq", "customer_id", customer_id),
                 "sort": "-created_at",
@@ -204,23 +194,20 @@ class ElasticPathProvider:
                 "page[offset]": str(offset),
             }
             body, natives = await self._list("GET", "/v2/orders", params=params)
-            orders += [mapping.to_order(o, customer_id) for o in natives]
-            offset = mapping.next_offset(body, offset, len(natives))
-        return orders
+            orders = [mapping.to_order(o, customer_id) for o in natives]
+            return orders, mapping.next_offset(body, offset, len(natives))
+
+        return await kit.follow(page, 0)
 
     async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer:
         data = mapping.customer_body(new.fields, creating=True)
-        made: list[Customer] = []
-
-        async def create() -> str:
-            made.append(await self._create(data, new.address))
-            return made[0].provider_id
-
-        if idempotency_key is None:
-            await create()
-            return made[0]
-        customer_id, _ = await self._idempotency.run(self.name, idempotency_key, create)
-        return made[0] if made else await self._retrieve(customer_id)
+        return await kit.create_once(
+            self._idempotency,
+            self.name,
+            idempotency_key,
+            lambda: self._create(data, new.address),
+            self._retrieve,
+        )
 
     async def _create(self, data: dict[str, Any], address: AddressFields | None) -> Customer:
         created = mapping.to_customer(
@@ -314,19 +301,6 @@ class ElasticPathProvider:
         await self._http.aclose()
 
 
-async def _per_customer(
-    customers: Sequence[Customer], fetch: Callable[[str], Awaitable[list[T]]]
-) -> list[list[T]]:
-    """One call per distinct customer, concurrently (the client bounds how many at once)."""
-    unique = list(dict.fromkeys(c.provider_id for c in customers))
-    found = dict(zip(unique, await asyncio.gather(*map(fetch, unique)), strict=True))
-    return [found[c.provider_id] for c in customers]
-
-
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def _offset(cursor: str | None) -> int:
     """The cursor is Elastic Path's own position: the `page[offset]` of the next page."""
     if cursor is None:
@@ -341,15 +315,14 @@ def _offset(cursor: str | None) -> int:
 
 
 def connection(settings: ElasticPathSettings, sandbox: SandboxLink | None) -> Connection:
-    if settings.is_live:
+    """A store is named by its region, even when `base_url` spells out a region's host."""
+
+    def live() -> Connection:
         base = settings.base_url or REGIONS[DEFAULT_REGION]
         region = next((name for name, url in REGIONS.items() if url == base.rstrip("/")), None)
         return Connection(f"elasticpath-{region}" if region else "custom", base)
-    if sandbox is None:
-        raise ValueError("Elastic Path has no credentials and no sandbox to use")
-    return Connection(
-        "sandbox", sandbox.url_for(ProviderName.ELASTIC_PATH.value), sandbox.transport
-    )
+
+    return kit.connect(ProviderName.ELASTIC_PATH, settings, sandbox, live)
 
 
 def build(
@@ -360,14 +333,6 @@ def build(
         client_id, secret = settings.client_id, settings.client_secret.get_secret_value()
     else:
         client_id, secret = SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-    http = UpstreamClient(
-        ProviderName.ELASTIC_PATH,
-        conn.base_url,
-        timeout_s=settings.timeout_s,
-        headers={"Accept": "application/json"},
-        transport=conn.transport,
-        max_in_flight=settings.max_in_flight,
-        rate_limit_retries=1,
-    )
+    http = kit.upstream(ProviderName.ELASTIC_PATH, settings, conn)
     tokens = TokenSource(http, client_id, secret)
     return ElasticPathProvider(http, tokens, deps.idempotency), conn

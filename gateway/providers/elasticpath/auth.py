@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 
 from gateway.errors import ProviderAuthError
-from gateway.http import UpstreamClient, json_body
+from gateway.http import UpstreamClient
+from gateway.providers import kit
 from gateway.providers.elasticpath import mapping
 
 log = logging.getLogger("gateway.providers.elasticpath")
@@ -70,12 +71,13 @@ class TokenSource:
 
     async def _obtain(self) -> str:
         started = self._clock()
-        response = await self._http.request("POST", TOKEN_PATH, data=self._form)
-        body = json_body(mapping.PROVIDER, response)
-        if response.status_code >= 400:
-            raise ProviderAuthError(
-                mapping.PROVIDER, "client credentials refused", status=response.status_code
-            )
+        body = kit.checked(
+            mapping.PROVIDER,
+            await self._http.request("POST", TOKEN_PATH, data=self._form),
+            lambda status, _: ProviderAuthError(
+                mapping.PROVIDER, "client credentials refused", status=status
+            ),
+        )
         token, lifetime = mapping.access_token(body)
         self._token, self._renew_at = token, renew_at(started, lifetime)
         return token

@@ -26,6 +26,7 @@ from gateway.model import (
     ProviderName,
 )
 from gateway.providers.elasticpath.query import condition
+from gateway.providers.kit import given
 from gateway.providers.timestamps import parse_time
 from gateway.providers.versioning import record_version
 from gateway.validation import camel
@@ -141,11 +142,7 @@ def customer_body(fields: CustomerFields, *, creating: bool) -> dict[str, Any]:
     ]
     if errors:
         raise errors[0]
-    data: dict[str, Any] = {"type": "customer"}
-    for name, attr in CUSTOMER_FIELDS.items():
-        if name in fields:
-            data[attr] = fields[name]  # type: ignore[literal-required]
-    return data
+    return {"type": "customer", **given(fields, CUSTOMER_FIELDS)}
 
 
 def address_body(address: AddressFields) -> dict[str, Any]:
@@ -153,10 +150,7 @@ def address_body(address: AddressFields) -> dict[str, Any]:
 
     `region` reads `county` when `region` is empty, so a clear must remove both.
     """
-    data: dict[str, Any] = {"type": "address"}
-    for name, attr in ADDRESS_FIELDS.items():
-        if name in address:
-            data[attr] = address[name]  # type: ignore[literal-required]
+    data = {"type": "address", **given(address, ADDRESS_FIELDS)}
     if "region" in address and address["region"] is None:
         data["county"] = None
     return data

@@ -26,7 +26,7 @@ from gateway.contract import (
 )
 from gateway.errors import FieldPath, ProviderRejected, UserErrorCode, UserInputError
 from gateway.filtering import matches
-from gateway.http import UpstreamClient, json_body
+from gateway.http import UpstreamClient
 from gateway.model import (
     Address,
     AddressFields,
@@ -40,6 +40,7 @@ from gateway.model import (
     PaymentSource,
     ProviderName,
 )
+from gateway.providers import kit
 from gateway.providers.addresses import merge_address, new_address
 from gateway.providers.square import mapping
 from gateway.providers.square.settings import SANDBOX_ACCESS_TOKEN, SquareSettings
@@ -83,24 +84,17 @@ class SquareProvider:
         self, method: str, path: str, *, id_field: FieldPath = ("input", "id"), **kwargs: Any
     ) -> Any:
         response = await self._http.request(method, path, **kwargs)
-        body = json_body(self.name, response)
-        if response.status_code >= 400:
-            raise mapping.error_from(response.status_code, body, id_field)
-        return body
+        return kit.checked(self.name, response, lambda s, b: mapping.error_from(s, b, id_field))
 
     async def _retrieve(self, customer_id: str) -> Customer:
         body = await self._call("GET", f"/v2/customers/{customer_id}")
         return mapping.to_customer(body["customer"])
 
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
-        unique = list(dict.fromkeys(ids))
-        chunks = [
-            unique[i : i + BULK_RETRIEVE_MAX] for i in range(0, len(unique), BULK_RETRIEVE_MAX)
-        ]
         bodies = await asyncio.gather(
             *(
                 self._call("POST", "/v2/customers/bulk-retrieve", json={"customer_ids": chunk})
-                for chunk in chunks
+                for chunk in kit.chunks(list(dict.fromkeys(ids)), BULK_RETRIEVE_MAX)
             )
         )
         found: dict[str, Customer] = {}
@@ -127,18 +121,16 @@ class SquareProvider:
     async def get_payment_sources(
         self, customers: Sequence[Customer]
     ) -> Sequence[Sequence[PaymentSource]]:
-        return await asyncio.gather(*(self._cards(c.provider_id) for c in customers))
+        return await kit.per_key([c.provider_id for c in customers], self._cards)
 
     async def _cards(self, customer_id: str) -> list[PaymentSource]:
-        cards: list[PaymentSource] = []
-        cursor: str | None = None
-        while True:
+        async def page(cursor: str | None) -> tuple[list[PaymentSource], str | None]:
             params = {"customer_id": customer_id, **({"cursor": cursor} if cursor else {})}
             body = await self._call("GET", "/v2/cards", params=params)
-            cards += [mapping.to_payment_source(card) for card in body.get("cards") or []]
-            cursor = body.get("cursor")
-            if not cursor:
-                return cards
+            cards = [mapping.to_payment_source(card) for card in body.get("cards") or []]
+            return cards, body.get("cursor") or None
+
+        return await kit.follow(page, None)
 
     async def _locations(self) -> list[str]:
         if self._location_ids is None:
@@ -151,19 +143,19 @@ class SquareProvider:
         locations = await self._locations()
         by_customer: dict[str, list[Order]] = defaultdict(list)
         if locations:
-            chunks = [
-                ids[i : i + ORDERS_CUSTOMERS_MAX] for i in range(0, len(ids), ORDERS_CUSTOMERS_MAX)
-            ]
-            pages = await asyncio.gather(*(self._orders_for(locations, chunk) for chunk in chunks))
+            pages = await asyncio.gather(
+                *(
+                    self._orders_for(locations, chunk)
+                    for chunk in kit.chunks(ids, ORDERS_CUSTOMERS_MAX)
+                )
+            )
             for orders in pages:
                 for order in orders:
                     by_customer[order.customer_id].append(order)
         return [by_customer.get(c.provider_id, []) for c in customers]
 
-    async def _orders_for(self, locations: list[str], customer_ids: list[str]) -> list[Order]:
-        orders: list[Order] = []
-        cursor: str | None = None
-        while True:
+    async def _orders_for(self, locations: list[str], customer_ids: Sequence[str]) -> list[Order]:
+        async def page(cursor: str | None) -> tuple[list[Order], str | None]:
             body: dict[str, Any] = {
                 "location_ids": locations,
                 "limit": 500,
@@ -174,11 +166,11 @@ class SquareProvider:
             }
             if cursor:
                 body["cursor"] = cursor
-            page = await self._call("POST", "/v2/orders/search", json=body)
-            orders += [mapping.to_order(o) for o in page.get("orders") or []]
-            cursor = page.get("cursor")
-            if not cursor:
-                return orders
+            found = await self._call("POST", "/v2/orders/search", json=body)
+            orders = [mapping.to_order(o) for o in found.get("orders") or []]
+            return orders, found.get("cursor") or None
+
+        return await kit.follow(page, None)
 
     async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer:
         body = mapping.customer_body(new.fields)
@@ -234,12 +226,6 @@ class SquareProvider:
 
     async def add_address(self, customer_id: str, address: AddressFields) -> Customer:
         current = await self._retrieve(customer_id)
-        if mapping.to_address(current.native) is not None:
-            raise UserInputError(
-                UserErrorCode.INVALID,
-                "Square keeps one address per customer: update or remove the existing one.",
-                ("input", "address"),
-            )
         return await self._write_address(current, new_address(mapping.ADDRESS_ID, address))
 
     async def update_address(
@@ -307,33 +293,19 @@ def _no_address() -> UserInputError:
 
 
 def connection(settings: SquareSettings, sandbox: SandboxLink | None) -> Connection:
-    if settings.is_live:
-        base = settings.base_url or ENVIRONMENTS[settings.environment]
-        mode = "custom" if settings.base_url else f"square-{settings.environment}"
-        return Connection(mode=mode, base_url=base)
-    if sandbox is None:
-        raise ValueError("Square has no credentials and no sandbox to use")
-    return Connection("sandbox", sandbox.url_for(ProviderName.SQUARE.value), sandbox.transport)
+    env = settings.environment
+    return kit.connect(
+        ProviderName.SQUARE,
+        settings,
+        sandbox,
+        lambda: kit.live_at(settings, ENVIRONMENTS[env], f"square-{env}"),
+    )
 
 
 def build(
     settings: SquareSettings, sandbox: SandboxLink | None, deps: ProviderDeps
 ) -> tuple[SquareProvider, Connection]:
     conn = connection(settings, sandbox)
-    token = (
-        settings.access_token.get_secret_value() if settings.access_token else SANDBOX_ACCESS_TOKEN
-    )
-    http = UpstreamClient(
-        ProviderName.SQUARE,
-        conn.base_url,
-        timeout_s=settings.timeout_s,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Square-Version": settings.api_version,
-            "Accept": "application/json",
-        },
-        transport=conn.transport,
-        max_in_flight=settings.max_in_flight,
-        rate_limit_retries=1,
-    )
-    return SquareProvider(http), conn
+    token = kit.secret(settings.access_token, SANDBOX_ACCESS_TOKEN)
+    headers = {**kit.bearer(token), "Square-Version": settings.api_version}
+    return SquareProvider(kit.upstream(ProviderName.SQUARE, settings, conn, headers)), conn

@@ -24,6 +24,7 @@ from gateway.model import (
     PaymentSourceKind,
     ProviderName,
 )
+from gateway.providers.kit import attrs, given
 from gateway.providers.timestamps import parse_time
 from gateway.validation import camel
 
@@ -110,23 +111,19 @@ def address_body(address: Address | None) -> dict[str, Any] | None:
     """The complete Square address; Square replaces the address whole."""
     if address is None:
         return None
-    body = {native: getattr(address, name) for name, native in ADDRESS_FIELDS.items()}
-    return {k: v for k, v in body.items() if v is not None} or None
+    return attrs(address, ADDRESS_FIELDS) or None
 
 
 def customer_body(fields: CustomerFields) -> dict[str, Any]:
     """A sparse Square body: omitted fields are absent, None becomes JSON null (clear)."""
-    body: dict[str, Any] = {}
-    for name, native in CUSTOMER_FIELDS.items():
-        if name in fields:
-            value = fields[name]  # type: ignore[literal-required]
-            body[native] = birthday_to_native(value) if name == "birthday" else value
+    body = given(fields, CUSTOMER_FIELDS)
+    if "birthday" in fields:
+        body["birthday"] = birthday_to_native(fields["birthday"])
     return body
 
 
 def address_fields_body(address: AddressFields) -> dict[str, Any]:
-    body = {ADDRESS_FIELDS[k]: v for k, v in address.items() if k in ADDRESS_FIELDS}
-    return {k: v for k, v in body.items() if v is not None}
+    return given(address, ADDRESS_FIELDS, skip_none=True)
 
 
 def to_payment_source(card: dict[str, Any]) -> PaymentSource:

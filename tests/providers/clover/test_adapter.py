@@ -4,17 +4,28 @@ Two APIs over one customer (Platform v3 and Ecommerce v1), three expansions per
 call, contacts and metadata as separate parts of the record, gateway-side versions
 and idempotency, and the documented rate limits, which the sandbox enforces here
 with its defaults (16 requests a second, 5 in flight).
+
+Clover lists oldest first, 1000 at most, and cannot sort: with more than 1000
+customers the adapter reads `customerSince` windows (see
+`gateway.providers.clover.search`); the last tests page through such a merchant and
+hold the order, completeness and cost of every page.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
+import pytest
+
+from gateway.errors import MalformedId
 from gateway.model import ProviderName
+from gateway.providers.clover.search import Position
 from sandboxes.clover.app import DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID
 from sandboxes.seed import for_provider, people
-from tests.conftest import Gateway
+from tests.conftest import Gateway, make_settings, open_gateway
 from tests.contract.test_customers import (
     ADDRESS_MUTATION,
     CREATE,
@@ -58,6 +69,15 @@ query($filter: CustomerFilter, $first: Int, $after: String) {
   }
 }"""
 BRIEF = "query($id: ID!) { customer(id: $id) { id email givenName } }"
+BIG_PEOPLE = 2800
+DATED = """
+query($filter: CustomerFilter, $first: Int, $after: String) {
+  customers(filter: $filter, first: $first, after: $after) {
+    nodes { providerId email createdAt }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+BIG_MERCHANT = for_provider(people(20261122, BIG_PEOPLE), ProviderName.CLOVER)
 
 
 def attach(customer_id: str, token: str) -> dict[str, Any]:
@@ -441,3 +461,68 @@ async def test_a_burst_of_40_reads_meets_no_429(uncached_gateway: Gateway) -> No
     assert [b["data"]["customer"]["id"] for b in bodies] == targets
     # Exactly one call per read: a 429 would have been answered and retried, and counted.
     assert await routes(gw) == {GET_ONE: 40}
+
+
+@pytest.fixture
+async def big() -> AsyncIterator[Gateway]:
+    """A Clover merchant with more customers than one list call can answer."""
+    settings = make_settings(sandbox={"people": BIG_PEOPLE}, cache={"enabled": False})
+    async for gw in open_gateway(settings):
+        yield gw
+
+
+def stamp(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+async def page_through(
+    gw: Gateway, first: int, **filter_: Any
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Every node, and the list calls each page cost."""
+    nodes: list[dict[str, Any]] = []
+    costs: list[int] = []
+    after = None
+    while True:
+        await gw.reset_stats()
+        body = await gw.data(
+            DATED, filter={"providers": ["CLOVER"], **filter_}, first=first, after=after
+        )
+        costs.append((await gw.stats())["clover"]["routes"].get(LIST_ROUTE, 0))
+        page = body["customers"]
+        nodes += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes, costs
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_more_than_1000_customers_page_newest_first_in_few_calls(big: Gateway) -> None:
+    assert len(BIG_MERCHANT) > 1000
+    nodes, costs = await page_through(big, 100)
+    expected = sorted((p.created_in(ProviderName.CLOVER) for p in BIG_MERCHANT), reverse=True)
+    assert [stamp(n["createdAt"]) for n in nodes] == expected
+    assert len({n["providerId"] for n in nodes}) == len(BIG_MERCHANT)
+    # The first page learns the density (a probe and a few windows); the next ones
+    # read one window each, and the tail one more probe.
+    assert costs[0] <= 6
+    assert sum(costs) <= 2 * len(costs) + 6
+
+
+async def test_a_filter_clover_cannot_apply_still_finds_the_oldest(big: Gateway) -> None:
+    oldest = min(BIG_MERCHANT, key=lambda p: p.created_in(ProviderName.CLOVER))
+    email = oldest.email_in(ProviderName.CLOVER).upper()
+    nodes, _ = await page_through(big, 20, email=email)
+    assert [n["email"] for n in nodes] == [email.lower()]
+
+
+@pytest.mark.parametrize(
+    "position",
+    [Position(), Position(1718153645000, "ABCD1234EFGH5", 60_000), Position(5, None, None)],
+)
+def test_positions_round_trip(position: Position) -> None:
+    assert Position.decode(position.encode()) == position
+
+
+@pytest.mark.parametrize("cursor", ["not base64!", "WzEsMiwzXQ==", "WyJhIiwgbnVsbCwgbnVsbF0="])
+def test_a_foreign_cursor_is_malformed(cursor: str) -> None:
+    with pytest.raises(MalformedId):
+        Position.decode(cursor)
