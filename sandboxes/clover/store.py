@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from gateway.model import ProviderName
+from sandboxes.clover.errors import EcommerceError, PlatformError, customer_not_found
 from sandboxes.seed import Person
 
 EXPANDABLE = frozenset({"addresses", "emailAddresses", "phoneNumbers", "cards", "metadata"})
@@ -34,7 +35,6 @@ FILTER_FIELDS = (
 )
 NUMERIC_FILTERS = frozenset({"customerSince", "deletedTime"})
 FILTER_RE = re.compile(r"^(\w+)(>=|<=|!=|=|>|<)(.*)$", re.DOTALL)
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_RE = re.compile(r"^clv_[A-Za-z0-9]{8,}$")
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SEED_CARD_TYPES = {
@@ -45,118 +45,10 @@ SEED_CARD_TYPES = {
 }
 FIRST6 = {"VISA": "424242", "MC": "555555", "AMEX": "378282", "DISCOVER": "601111"}
 ORDER_STATUSES = {"COMPLETED": "paid", "OPEN": "created", "CANCELED": "canceled"}
-ADDRESS_LIMITS = {"address1": 127, "address2": 127, "address3": 127, "city": 127, "state": 127}
-ADDRESS_REQUIRED = ("address1", "city", "state", "zip", "country")
-METADATA_LIMITS = {"businessName": 127, "note": 2000}
-
-
-class PlatformError(Exception):
-    """A v3 error: a status and Clover's small `{"message", "details"}` body."""
-
-    def __init__(self, status: int, message: str, details: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body: dict[str, str] = {"message": message}
-        if details:
-            self.body["details"] = details
-
-
-class EcommerceError(Exception):
-    """An Ecommerce v1 error: `{"error": {type, code, message, param}}`."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        error_type: str = "invalid_request_error",
-        param: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        error: dict[str, str] = {"type": error_type, "code": code, "message": message}
-        if param:
-            error["param"] = param
-        self.body = {"error": error}
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def customer_not_found() -> PlatformError:
-    return PlatformError(404, "Not Found", "Customer not found")
-
-
-def check_text(body: Mapping[str, Any], key: str, limit: int, *, required: bool = False) -> None:
-    value = body.get(key)
-    if value is None:
-        if required:
-            raise PlatformError(400, f"Missing required field: {key}")
-        return
-    if not isinstance(value, str):
-        raise PlatformError(400, f"Invalid value for {key}: expected a string")
-    if required and not value.strip():
-        raise PlatformError(400, f"Missing required field: {key}")
-    if len(value) > limit:
-        raise PlatformError(400, f"Invalid value for {key}: at most {limit} characters")
-
-
-def validate_address(body: Mapping[str, Any]) -> dict[str, Any]:
-    for key, limit in ADDRESS_LIMITS.items():
-        check_text(body, key, limit, required=key in ADDRESS_REQUIRED)
-    check_text(body, "zip", 10, required=True)
-    country = body.get("country")
-    if not isinstance(country, str) or len(country) != 2:
-        raise PlatformError(400, "Invalid value for country: expected 2 characters")
-    return {k: body[k] for k in (*ADDRESS_LIMITS, "zip", "country") if body.get(k) is not None}
-
-
-def validate_email(body: Mapping[str, Any]) -> dict[str, Any]:
-    email = body.get("emailAddress")
-    if not isinstance(email, str) or not EMAIL_RE.match(email):
-        raise PlatformError(400, "Invalid value for emailAddress")
-    out: dict[str, Any] = {"emailAddress": email}
-    if isinstance(body.get("primaryEmail"), bool):
-        out["primaryEmail"] = body["primaryEmail"]
-    return out
-
-
-def validate_phone(body: Mapping[str, Any]) -> dict[str, Any]:
-    check_text(body, "phoneNumber", 127, required=True)
-    return {"phoneNumber": body["phoneNumber"]}
-
-
-def validate_metadata(body: Any) -> dict[str, Any] | None:
-    """Metadata as a whole: what is not sent is not kept (the stricter reading)."""
-    if body is None:
-        return None
-    if not isinstance(body, dict):
-        raise PlatformError(400, "Invalid value for metadata: expected an object")
-    for key, limit in METADATA_LIMITS.items():
-        check_text(body, key, limit)
-    ranges = {"dobYear": (1, 9999), "dobMonth": (1, 12), "dobDay": (1, 31)}
-    for key, (low, high) in ranges.items():
-        value = body.get(key)
-        if value is not None and (
-            not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high
-        ):
-            raise PlatformError(400, f"Invalid value for {key}")
-    kept = {k: body[k] for k in (*METADATA_LIMITS, *ranges) if body.get(k) is not None}
-    return kept or None
-
-
-def nested_list(body: Mapping[str, Any], key: str) -> list[Any]:
-    """Create bodies may carry plain arrays or `{"elements": [...]}`."""
-    value = body.get(key)
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        value = value.get("elements")
-    if not isinstance(value, list):
-        raise PlatformError(400, f"Invalid value for {key}: expected a list")
-    return value
 
 
 class CloverStore:

@@ -1,9 +1,8 @@
-"""What the Digital River emulator refuses, and how it pages: the API's documented rules.
+"""What the Digital River emulator refuses: the API's documented rules.
 
 Kept apart from the routes so that the request rules read as one list: the
 documented field types and limits (id of at most 40 characters, metadata of at most
-20 keys, `country` required in an address, ...), the error envelope, and the
-`limit`/`startingAfter`/`endingBefore` cursor paging of every list endpoint.
+20 keys, `country` required in an address, ...).
 """
 
 from __future__ import annotations
@@ -13,23 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from fastapi.responses import JSONResponse
+from sandboxes.digitalriver.errors import invalid
 
-ERROR_TYPES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    408: "request_timeout",
-    409: "conflict",
-    429: "too_many_requests",
-    500: "internal_server_error",
-    502: "bad_gateway",
-    503: "service_unavailable",
-    504: "gateway_timeout",
-}
 CREATE_KEYS = frozenset(
     {"id", "email", "shipping", "defaultSourceId", "taxCertificate", "type", "metadata"}
     | {"locale", "enabled"}
@@ -44,30 +28,6 @@ LOCALE_RE = re.compile(r"^[a-z]{2}_[A-Z]{2}$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 ID_RE = re.compile(r"^[^\s/?#%\\]{1,40}$")
 MAX_METADATA_KEYS = 20
-
-
-class ApiError(Exception):
-    """One Digital River error, answered in its `{"type", "errors": [...]}` envelope."""
-
-    def __init__(
-        self, status: int, code: str | None, message: str, parameter: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error: dict[str, str] = {}
-        if code is not None:
-            self.error["code"] = code
-        if parameter is not None:
-            self.error["parameter"] = parameter
-        self.error["message"] = message
-
-    def response(self) -> JSONResponse:
-        kind = ERROR_TYPES.get(self.status, "bad_request")
-        return JSONResponse({"type": kind, "errors": [self.error]}, status_code=self.status)
-
-
-def invalid(parameter: str, message: str, code: str = "invalid_parameter") -> ApiError:
-    return ApiError(400, code, message, parameter)
 
 
 def parse_time(value: str, parameter: str) -> datetime:
@@ -205,25 +165,3 @@ def check_update(body: Mapping[str, Any], customer: Mapping[str, Any]) -> None:
                 "requestToBeForgotten",
                 "The request to be forgotten is already recorded and cannot be changed.",
             )
-
-
-def page(records: list[dict[str, Any]], paging: Mapping[str, str]) -> dict[str, Any]:
-    """One page of a newest-first list: `{"hasMore", "data"}`; `endingBefore` wins."""
-    raw_limit = paging.get("limit", "10")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
-        raise invalid("limit", "'limit' must be an integer from 1 to 100.")
-    limit = int(raw_limit)
-    ids = [r["id"] for r in records]
-    before, after = paging.get("endingBefore"), paging.get("startingAfter")
-    if before is not None:
-        if before not in ids:
-            raise invalid("endingBefore", f"'{before}' is not in this list.")
-        end = ids.index(before)
-        start = max(0, end - limit)
-        return {"hasMore": start > 0, "data": records[start:end]}
-    start = 0
-    if after is not None:
-        if after not in ids:
-            raise invalid("startingAfter", f"'{after}' is not in this list.")
-        start = ids.index(after) + 1
-    return {"hasMore": start + limit < len(records), "data": records[start : start + limit]}

@@ -1,6 +1,6 @@
-"""State of the Elastic Path sandbox: records, credentials, validation and rendering.
+"""State of the Elastic Path sandbox: records, credentials, seeding and rendering.
 
-Kept apart from the routes in `sandbox.py` so each stays readable. Records are held
+Kept apart from the routes in `routes.py` so each stays readable. Records are held
 in their stored form (a password only as a salted hash) and rendered to the wire
 shape on the way out, omitting empty fields the way Elastic Path's examples do.
 """
@@ -10,9 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import random
-import re
 import secrets
 import time
 import uuid
@@ -22,7 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.model import ProviderName
-from gateway.providers.elasticpath.query import Field
+from sandboxes.elasticpath.errors import ApiError, unauthorized
+from sandboxes.kit import decode_state, encode_state
 from sandboxes.seed import Person, SeedOrder
 
 DEMO_CLIENT_ID = "sandbox-elasticpath-client-id"
@@ -32,7 +31,6 @@ TOKEN_LIFETIME_S = 3600
 CUSTOMER_TOKEN_LIFETIME_S = 24 * 3600
 PBKDF2_ROUNDS = 2000
 
-CUSTOMER_WRITABLE = ("name", "email", "password", "external_ref")
 ADDRESS_FIELDS = (
     "name",
     "first_name",
@@ -48,64 +46,12 @@ ADDRESS_FIELDS = (
     "country",
     "instructions",
 )
-EXTERNAL_REF_MAX = 2048
-EMAIL_RE = re.compile(r"^[^@\s.][^@\s]*@[^@\s]+\.[^@\s]+$")
-COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
-COMPARE_OPS = frozenset({"eq", "gt", "ge", "lt", "le"})
-CUSTOMER_FILTERS: dict[str, Field] = {
-    "email": Field(frozenset({"eq", "like"})),
-    "name": Field(frozenset({"eq", "like"})),
-    "id": Field(COMPARE_OPS),
-    "created_at": Field(COMPARE_OPS, "time"),
-    "updated_at": Field(COMPARE_OPS, "time"),
-    "external_ref": Field(frozenset({"eq"})),
-}
-ORDER_FILTERS: dict[str, Field] = {
-    "status": Field(frozenset({"eq"})),
-    "payment": Field(frozenset({"eq"})),
-    "shipping": Field(frozenset({"eq"})),
-    "name": Field(frozenset({"eq", "like"})),
-    "email": Field(frozenset({"eq", "like"})),
-    "customer_id": Field(frozenset({"eq", "like"})),
-    "external_ref": Field(frozenset({"eq", "like"})),
-    "currency": Field(frozenset({"eq"})),
-    "created_at": Field(COMPARE_OPS, "time"),
-    "updated_at": Field(COMPARE_OPS, "time"),
-}
-CUSTOMER_SORTS = ("created_at", "email", "id", "name", "updated_at")
-ORDER_SORTS = ("created_at", "payment", "shipping", "status", "updated_at")
 # Seed order state -> (status, payment, shipping).
 ORDER_STATES = {
     "COMPLETED": ("complete", "paid", "fulfilled"),
     "OPEN": ("processing", "paid", "unfulfilled"),
     "CANCELED": ("cancelled", "refunded", "unfulfilled"),
 }
-
-
-class ApiError(Exception):
-    """An answer in Elastic Path's error envelope."""
-
-    def __init__(
-        self, status: int, title: str, detail: str | None = None, source: str | None = None
-    ) -> None:
-        super().__init__(title)
-        self.status = status
-        self.error: dict[str, Any] = {"status": status, "title": title}
-        if detail is not None:
-            self.error["detail"] = detail
-        if source is not None:
-            self.error["source"] = source
-
-    def body(self) -> dict[str, Any]:
-        return {"errors": [self.error]}
-
-
-def unauthorized() -> ApiError:
-    return ApiError(401, "Unable to validate access token")
-
-
-def forbidden() -> ApiError:
-    return ApiError(403, "Forbidden")
 
 
 def iso(moment: datetime) -> str:
@@ -153,10 +99,9 @@ class ElasticPathStore:
             "identifier": grant,
         }
 
-    def grant_of(self, authorization: str | None) -> str:
-        """The grant behind a `Bearer` header; 401 when missing, unknown or expired."""
-        scheme, _, token = (authorization or "").partition(" ")
-        issued = self.tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+    def grant_of(self, token: str | None) -> str:
+        """The grant behind a bearer token; 401 when missing, unknown or expired."""
+        issued = self.tokens.get(token) if token else None
         if issued is None or issued.expires_at <= time.time():
             raise unauthorized()
         return issued.grant
@@ -188,8 +133,8 @@ class ElasticPathStore:
             "iat": issued,
             "jti": jti,
         }
-        head = _b64({"alg": "HS256", "typ": "JWT"})
-        body = _b64(claims)
+        head = encode_state({"alg": "HS256", "typ": "JWT"})
+        body = encode_state(claims)
         signature = hmac.new(self._jwt_key, f"{head}.{body}".encode(), hashlib.sha256).digest()
         token = f"{head}.{body}.{base64.urlsafe_b64encode(signature).decode().rstrip('=')}"
         return {
@@ -204,12 +149,14 @@ class ElasticPathStore:
         """The customer id a customer token was issued to; 401 when invalid or expired."""
         try:
             head, body, signature = token.strip().split(".")
-            expected = hmac.new(self._jwt_key, f"{head}.{body}".encode(), hashlib.sha256).digest()
             given = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
-            claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:
             raise unauthorized() from exc
-        if not hmac.compare_digest(expected, given) or claims.get("exp", 0) <= time.time():
+        expected = hmac.new(self._jwt_key, f"{head}.{body}".encode(), hashlib.sha256).digest()
+        claims = decode_state(body)
+        if claims is None or not hmac.compare_digest(expected, given):
+            raise unauthorized()
+        if claims.get("exp", 0) <= time.time():
             raise unauthorized()
         return str(claims["sub"])
 
@@ -322,11 +269,6 @@ class ElasticPathStore:
         }
 
 
-def _b64(value: Mapping[str, Any]) -> str:
-    raw = json.dumps(value, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def _money(amount: int, currency: str) -> dict[str, Any]:
     return {
         "amount": amount,
@@ -337,71 +279,6 @@ def _money(amount: int, currency: str) -> dict[str, Any]:
 
 def _compact(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v not in (None, "")}
-
-
-# --- validation ------------------------------------------------------------------
-
-
-def data_of(body: Any, kind: str) -> dict[str, Any]:
-    """The `data` object of a write, which must name its `type`."""
-    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        raise ApiError(400, "required", "data is required", "data")
-    data: dict[str, Any] = body["data"]
-    if data.get("type") != kind:
-        raise ApiError(400, "Bad Request", f"type must be {kind}", "data.type")
-    return data
-
-
-def check_customer(data: Mapping[str, Any], *, creating: bool, customer_id: str | None) -> None:
-    for key in data:
-        if key not in {*CUSTOMER_WRITABLE, "type", "id"}:
-            raise ApiError(400, "Bad Request", f"{key} is not a customer field", f"data.{key}")
-    if "id" in data and (creating or data["id"] != customer_id):
-        raise ApiError(400, "Bad Request", "id cannot be set", "data.id")
-    for key in ("name", "email"):
-        if creating and data.get(key) in (None, ""):
-            raise ApiError(400, "required", f"{key} is required", f"data.{key}")
-        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
-            raise ApiError(400, "Bad Request", f"{key} cannot be empty", f"data.{key}")
-    email = data.get("email")
-    if isinstance(email, str) and (not EMAIL_RE.match(email) or ".." in email):
-        raise ApiError(400, "format", "Does not match format 'email'", "data.email")
-    password = data.get("password")
-    if password is not None and (not isinstance(password, str) or not password):
-        raise ApiError(400, "Bad Request", "password must be a string", "data.password")
-    ref = data.get("external_ref")
-    if ref is not None and (not isinstance(ref, str) or len(ref) > EXTERNAL_REF_MAX):
-        raise ApiError(
-            400, "Bad Request", f"external_ref is at most {EXTERNAL_REF_MAX}", "data.external_ref"
-        )
-
-
-def check_address(data: Mapping[str, Any], address_id: str | None) -> None:
-    for key, value in data.items():
-        if key == "type":
-            continue
-        if key == "id":
-            if value != address_id:
-                raise ApiError(400, "Bad Request", "id cannot be set", "data.id")
-            continue
-        if key not in ADDRESS_FIELDS:
-            raise ApiError(400, "Bad Request", f"{key} is not an address field", f"data.{key}")
-        if value is not None and not isinstance(value, str):
-            raise ApiError(400, "Bad Request", f"{key} must be a string", f"data.{key}")
-    country = data.get("country")
-    if country and not COUNTRY_RE.match(country):
-        raise ApiError(400, "format", "country must be a 2-letter ISO code", "data.country")
-
-
-def apply(record: dict[str, Any], data: Mapping[str, Any], fields: Sequence[str]) -> None:
-    """A partial write: absent fields stay, `null` or `""` clears."""
-    for key in fields:
-        if key not in data:
-            continue
-        if data[key] in (None, ""):
-            record.pop(key, None)
-        else:
-            record[key] = data[key]
 
 
 # --- rendering -------------------------------------------------------------------

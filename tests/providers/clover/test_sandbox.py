@@ -8,6 +8,7 @@ and the per-token rate limits.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,13 +17,8 @@ import pytest
 
 from gateway.config import SandboxSettings
 from gateway.model import ProviderName
-from gateway.providers.clover.throttle import SlidingWindow
-from sandboxes.clover.app import (
-    DEMO_ACCESS_TOKEN,
-    DEMO_MERCHANT_ID,
-    TokenLimiter,
-    create_sandbox,
-)
+from sandboxes.clover.app import DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID, create_sandbox
+from sandboxes.clover.limits import Refusal, TokenLimits
 from sandboxes.seed import for_provider, people
 
 AUTH = {"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
@@ -343,36 +339,41 @@ async def test_default_limits_answer_429_with_retry_after() -> None:
         )
 
 
-def test_token_limiter_counts_in_flight_and_per_second() -> None:
-    limiter = TokenLimiter(rate=16, max_in_flight=5)
-    assert [limiter.enter("t") for _ in range(5)] == [None] * 5
-    assert limiter.enter("t") == ("X-RateLimit-tokenConcurrentLimit", 5, 1.0)
-    assert limiter.enter("other") is None
-    limiter.leave("t")
-    assert limiter.enter("t") is None
+def test_token_limits_count_in_flight_per_token() -> None:
+    limits = TokenLimits(per_second=16, concurrent=5)
+    assert [limits.admit("t", 0.0) for _ in range(5)] == [None] * 5
+    assert limits.admit("t", 0.0) == Refusal("X-RateLimit-tokenConcurrentLimit", 5, 1)
+    assert limits.admit("other", 0.0) is None
+    limits.done("t")
+    assert limits.admit("t", 0.0) is None
 
 
 @pytest.mark.parametrize(
-    ("times", "now", "wait"),
+    ("times", "now", "admitted"),
     [
-        ([0.0, 0.1, 0.2], 0.5, 0.5),
-        ([0.0, 0.1, 0.2], 1.0, 0.0),
-        ([0.0, 0.1], 0.3, 0.0),
+        ([0.0, 0.1, 0.2], 0.5, False),
+        ([0.0, 0.1, 0.2], 1.0, True),
+        ([0.0, 0.1], 0.3, True),
     ],
 )
-def test_sliding_window_counts_the_last_second(times: list[float], now: float, wait: float) -> None:
-    window = SlidingWindow(rate=3)
+def test_at_most_rate_requests_in_any_second(
+    times: list[float], now: float, admitted: bool
+) -> None:
+    limits = TokenLimits(per_second=3, concurrent=100)
     for moment in times:
-        assert window.admit(moment) == 0.0
-    assert window.admit(now) == pytest.approx(wait)
+        assert limits.admit("t", moment) is None
+    refused = limits.admit("t", now)
+    assert (refused is None) == admitted
+    if refused is not None:
+        assert refused == Refusal("X-RateLimit-tokenLimit", 3, 1)
 
 
 async def test_a_sixth_request_in_flight_is_refused() -> None:
     """Five requests hold the token's slots (taken through the app's own limiter)."""
     app = create_sandbox(SEEDED, SandboxSettings(clover_rate_limit_per_s=10_000))
-    limiter: TokenLimiter = app.state.limiter
+    limits: TokenLimits = app.state.limits
     for _ in range(5):
-        assert limiter.enter(DEMO_ACCESS_TOKEN) is None
+        assert limits.admit(DEMO_ACCESS_TOKEN, time.monotonic()) is None
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://clover"
     ) as client:
@@ -380,5 +381,5 @@ async def test_a_sixth_request_in_flight_is_refused() -> None:
         assert busy.status_code == 429
         assert busy.headers["X-RateLimit-tokenConcurrentLimit"] == "5"
         assert busy.headers["retry-after"] == "1"
-        limiter.leave(DEMO_ACCESS_TOKEN)
+        limits.done(DEMO_ACCESS_TOKEN)
         assert (await client.get(CUSTOMERS, headers=AUTH)).status_code == 200

@@ -21,6 +21,7 @@ from sandboxes.elasticpath.app import (
     SEEDED_PASSWORD,
     create_sandbox,
 )
+from sandboxes.elasticpath.filters import Attribute, Unparsable, compile_filter
 from sandboxes.elasticpath.store import ElasticPathStore
 from sandboxes.seed import for_provider, people
 
@@ -252,6 +253,8 @@ async def test_filters_raw_encoded_quoted_and_grouped(ep: httpx.AsyncClient) -> 
     assert await ids(f"filter=(eq(id,{ron['id']})|eq(email,nobody@x.com)):like(name,ron*)") == [
         ron["id"]
     ]
+    assert await ids(f"filter=is_null(external_ref):eq(id,{ron['id']})") == []
+    assert await ids(f"filter=eq(external_ref,'crm\\,42'):eq(id,{ron['id']})") == [ron["id"]]
     recent = await ids('filter=gt(created_at,"2030-01-01T00:00:00.000Z")')
     assert recent == []
     assert len(await ids(f"filter=ge(created_at,{ron['meta']['timestamps']['created_at']})")) == 2
@@ -261,6 +264,9 @@ async def test_filters_raw_encoded_quoted_and_grouped(ep: httpx.AsyncClient) -> 
         "in(id,a,b)",
         "eq(phone,1)",
         "gt(created_at,x)",
+        "is_null(email,x)",
+        ":".join(["like(name,ron)"] * 11),
+        f"eq(email,{'x' * 9000})",
     ):
         refused = await ep.get(f"/v2/customers?filter={bad}", headers=auth)
         assert refused.status_code == 400, bad
@@ -397,3 +403,60 @@ async def test_orders_by_customer_and_by_customer_token(
     assert sorted(o["id"] for o in own) == sorted(o["id"] for o in orders)
     other = next(o for o in store.orders.values() if o["id"] not in {x["id"] for x in own})
     assert (await ep.get(f"/v2/orders/{other['id']}", headers=as_customer)).status_code == 404
+
+
+FIELDS = {
+    "email": Attribute(frozenset({"eq", "like"})),
+    "id": Attribute(frozenset({"eq"})),
+    "name": Attribute(frozenset({"eq", "like"})),
+    "external_ref": Attribute(frozenset({"eq"})),
+    "created_at": Attribute(frozenset({"eq", "gt", "lt"}), moment=True),
+}
+RON = {"email": "Ron@Swanson.com", "created_at": "2017-01-11T18:44:45Z", "id": "a"}
+
+
+@pytest.mark.parametrize(
+    ("text", "holds"),
+    [
+        ("eq(email,Ron@Swanson.com)", True),
+        ("eq(email,ron@swanson.com)", False),
+        ("like(email,ron@swanson.com)", True),
+        ("like(email,SWANSON)", True),
+        ("like(email,ron*)", True),
+        ("like(email,*.org)", False),
+        ("gt(created_at,2017-01-01)", True),
+        ("eq(created_at,2017-01-11)", True),
+        ("lt(created_at,1484200000000)", True),
+        ("lt(created_at,1484160000000)", False),
+        ("(eq(email,x)|like(email,*swanson*)):gt(created_at,2016-12-31)", True),
+        ("eq(id, a)", True),
+        ("(eq(id,b)|eq(id,a))", True),
+        ("is_null(external_ref)", True),
+        ("eq(name,'Food \\'n Stuff')", False),
+    ],
+)
+def test_filter_language(text: str, holds: bool) -> None:
+    assert compile_filter(text, FIELDS)(RON) is holds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "eq(email",
+        "eq(email,x",
+        "eq(,x)",
+        "(eq(id,a)",
+        "eq(id,a)x",
+        'eq(id,"a)',
+        ":".join(["eq(id,a)"] * 11),
+        "like(created_at,x)",
+        "in(email,a,b)",
+        "eq(phone,1)",
+        "gt(created_at,soon)",
+        "eq(email,a,b)",
+    ],
+)
+def test_filter_language_refuses_malformed_and_unsupported(text: str) -> None:
+    with pytest.raises(Unparsable):
+        compile_filter(text, FIELDS)

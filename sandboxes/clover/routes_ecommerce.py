@@ -16,13 +16,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from sandboxes.clover.platform import json_object
-from sandboxes.clover.store import (
-    EMAIL_RE,
-    CloverStore,
-    EcommerceError,
-    now_ms,
-)
+from sandboxes.clover.errors import EcommerceError, ecommerce_bad_body
+from sandboxes.clover.rules import EMAIL_RE
+from sandboxes.clover.store import CloverStore, now_ms
+from sandboxes.kit import int_param, json_object, marker_page
 
 PREFIX = "/v1"
 TEXT_FIELDS = ("firstName", "lastName", "name", "phone")
@@ -30,9 +27,7 @@ SHIPPING_ADDRESS = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    return await json_object(
-        request, error=lambda message: EcommerceError(400, "invalid_request_error", message)
-    )
+    return await json_object(request, ecommerce_bad_body, required=True)
 
 
 def _invalid(param: str, message: str) -> EcommerceError:
@@ -107,37 +102,36 @@ def _apply(store: CloverStore, customer: dict[str, Any], fields: dict[str, Any])
         customer["shipping"] = fields["shipping"]
 
 
+def _bad_limit(name: str, low: int, high: int) -> EcommerceError:
+    return _invalid(name, f"`{name}` must be an integer between {low} and {high}.")
+
+
+def _unknown_marker(side: str, marker: str) -> EcommerceError:
+    param = "starting_after" if side == "after" else "ending_before"
+    return EcommerceError(400, "resource_missing", f"No such object: {marker}", param=param)
+
+
 def _listing(request: Request, rows: Sequence[dict[str, Any]], url: str) -> dict[str, Any]:
+    """Newest first; `starting_after` wins over `ending_before` when both are sent."""
     params = request.query_params
-    try:
-        limit = int(params.get("limit", "10"))
-    except ValueError as exc:
-        raise _invalid("limit", "`limit` must be an integer.") from exc
-    if not 1 <= limit <= 100:
-        raise _invalid("limit", "`limit` must be between 1 and 100.")
+    limit = int_param(params, "limit", 10, (1, 100), _bad_limit)
     customer = params.get("customer")
     ordered = sorted(
         (r for r in rows if customer is None or r["customer"] == customer),
         key=lambda r: (r["created"], r["id"]),
         reverse=True,
     )
-    ids = [r["id"] for r in ordered]
-    for param in ("starting_after", "ending_before"):
-        marker = params.get(param)
-        if marker is not None and marker not in ids:
-            raise EcommerceError(400, "resource_missing", f"No such object: {marker}", param=param)
-    if (after := params.get("starting_after")) is not None:
-        rest = ordered[ids.index(after) + 1 :]
-        page, more = rest[:limit], len(rest) > limit
-    elif (before := params.get("ending_before")) is not None:
-        rest = ordered[: ids.index(before)]
-        page, more = rest[-limit:], len(rest) > limit
-    else:
-        page, more = ordered[:limit], len(ordered) > limit
+    page, more = marker_page(
+        ordered,
+        limit,
+        after=params.get("starting_after"),
+        before=params.get("ending_before"),
+        unknown=_unknown_marker,
+    )
     return {"object": "list", "url": url, "has_more": more, "data": page}
 
 
-def ecommerce_routes(app: FastAPI, store: CloverStore) -> None:
+def routes(app: FastAPI, store: CloverStore) -> None:
     """Added to the app itself, so the sandbox counters see each route's template."""
 
     def find(customer_id: str) -> dict[str, Any]:

@@ -16,19 +16,17 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from sandboxes.clover.store import (
-    EXPANDABLE,
-    FILTER_FIELDS,
-    CloverStore,
-    PlatformError,
+from sandboxes.clover.errors import PlatformError, platform_bad_body
+from sandboxes.clover.rules import (
     check_text,
     nested_list,
-    now_ms,
     validate_address,
     validate_email,
     validate_metadata,
     validate_phone,
 )
+from sandboxes.clover.store import EXPANDABLE, FILTER_FIELDS, CloverStore, now_ms
+from sandboxes.kit import int_param, json_object
 
 PREFIX = "/v3/merchants/{mId}"
 MAX_EXPAND = 3
@@ -58,31 +56,16 @@ def expansions(request: Request, *, single: bool) -> list[str]:
     return found
 
 
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise PlatformError(400, f"Invalid value for {name}") from exc
-    if not low <= value <= high:
-        raise PlatformError(400, f"Invalid value for {name}: {low} to {high}")
-    return value
+def _int(request: Request, name: str, default: int, bounds: tuple[int, int]) -> int:
+    return int_param(request.query_params, name, default, bounds, _bad_int)
 
 
-async def json_object(request: Request, *, error: Callable[[str], Exception]) -> dict[str, Any]:
-    try:
-        body = await request.json() if await request.body() else None
-    except ValueError as exc:
-        raise error("The body is not valid JSON.") from exc
-    if not isinstance(body, dict):
-        raise error("The body must be a JSON object.")
-    return body
+def _bad_int(name: str, low: int, high: int) -> PlatformError:
+    return PlatformError(400, f"Invalid value for {name}: {low} to {high}")
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    return await json_object(request, error=lambda message: PlatformError(400, message))
+    return await json_object(request, platform_bad_body, required=True)
 
 
 def _base(request: Request) -> str:
@@ -90,7 +73,7 @@ def _base(request: Request) -> str:
     return str(request.url).split("/v3/", 1)[0]
 
 
-def platform_routes(app: FastAPI, store: CloverStore) -> None:
+def routes(app: FastAPI, store: CloverStore) -> None:
     """Added to the app itself, so the sandbox counters see each route's template."""
 
     def merchant(m_id: str) -> None:
@@ -111,8 +94,8 @@ def platform_routes(app: FastAPI, store: CloverStore) -> None:
     async def list_customers(mId: str, request: Request) -> JSONResponse:
         merchant(mId)
         expand = expansions(request, single=False)
-        limit = _int_param(request, "limit", LIST_DEFAULT, 1, LIST_MAX)
-        offset = _int_param(request, "offset", 0, 0, 2**31)
+        limit = _int(request, "limit", LIST_DEFAULT, (1, LIST_MAX))
+        offset = _int(request, "offset", 0, (0, 2**31))
         rows = store.listed(request.query_params.getlist("filter"))[offset : offset + limit]
         return JSONResponse(
             {"elements": [render(request, c, expand) for c in rows], "href": str(request.url)},
