@@ -9,6 +9,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY gateway ./gateway
 COPY schema ./schema
+COPY sandboxes ./sandboxes
 RUN pip install .
 
 USER gateway
