@@ -49,7 +49,6 @@ from gateway.model import (
     Customer,
     CustomerPage,
     CustomerQuery,
-    NewCustomer,
     Order,
     PaymentSource,
 )
@@ -335,20 +334,14 @@ class CachedProvider(ProviderMiddleware):
 
     async def around(self, call: Call, proceed: Callable[[], Awaitable[T]]) -> T:
         """Reads pass (the read methods above cache them); writes invalidate afterwards,
-        also when they failed, since a write can half-happen."""
+        also when they failed, since a write can half-happen. A create invalidates the
+        id it made: that id may have been read (and found missing) before it existed."""
         if not call.write:
             return await proceed()
+        result: T | None = None
         try:
-            return await proceed()
+            result = await proceed()
+            return result
         finally:
-            await asyncio.shield(self._invalidate(call.customer_id))
-
-    async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer:
-        created: Customer | None = None
-        try:
-            created = await self.inner.create_customer(new, idempotency_key)
-            return created
-        finally:
-            # The new id may have been read (and found missing) before it existed.
-            target = created.provider_id if created is not None else new.provider_id
+            target = result.provider_id if isinstance(result, Customer) else call.customer_id
             await asyncio.shield(self._invalidate(target))
