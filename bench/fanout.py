@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import statistics
 import time
@@ -104,6 +105,18 @@ async def run(latency_ms: int, runs: int, use_server: bool, pause_s: float) -> N
         f"limits floor (second-level waves {waves}): {limits_floor:.0f} ms; "
         f"ratio p50/limits floor: {p50 / limits_floor:.2f}"
     )
+    figures = {
+        "latency_ms": latency_ms,
+        "runs": runs,
+        "calls_per_query": {s: calls[s]["total"] // runs for s in slugs},
+        "p50_ms": round(p50, 1),
+        "p90_ms": round(percentile(walls, 90), 1),
+        "floor_ms": floor,
+        "limits_floor_ms": limits_floor,
+        "ratio_floor": round(p50 / floor, 2),
+        "ratio_limits_floor": round(p50 / limits_floor, 2),
+    }
+    print(json.dumps(figures))
 
 
 def main() -> None:
