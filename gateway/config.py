@@ -9,6 +9,7 @@ how sandboxes and real environments plug in alike.
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, create_model
@@ -62,6 +63,35 @@ class SandboxSettings(BaseModel):
     clover_max_in_flight: int = Field(default=5, ge=1)
 
 
+class LimitSettings(BaseModel):
+    """Bounds on what one request may cost, checked before it runs and backed up while it runs.
+
+    Defaults admit every query in the README and the tests; `LIMITS__*` raises them.
+    """
+
+    max_body_bytes: int = Field(default=1_000_000, ge=1, description="HTTP 413 beyond.")
+    max_json_depth: int = Field(
+        default=32, ge=2, description="Nesting of the JSON body and variables; HTTP 400 beyond."
+    )
+    max_query_depth: int = Field(default=12, ge=1, description="Nesting of selections.")
+    max_aliases: int = Field(default=30, ge=1, description="Aliased fields in one operation.")
+    max_tokens: int = Field(default=2_000, ge=1, description="Lexical tokens in one document.")
+    max_cost: int = Field(default=5_000, ge=1, description="Static cost: see README, Security.")
+    max_entities: int = Field(default=100, ge=1, description="Representations per `_entities`.")
+    deadline_s: float = Field(default=10.0, gt=0, description="For the whole request.")
+    max_upstream_calls: int = Field(
+        default=500, ge=1, description="Upstream requests one GraphQL request may cause."
+    )
+    max_response_bytes: int = Field(default=10_000_000, ge=1, description="Encoded answer.")
+
+
+class GatewayMode(enum.Enum):
+    """`demo`: emulators stand in for providers without credentials. `production`: never."""
+
+    DEMO = "demo"
+    PRODUCTION = "production"
+
+
 class CoreSettings(BaseSettings):
     """The settings that are not a provider's; `Settings` adds one field per provider."""
 
@@ -71,6 +101,11 @@ class CoreSettings(BaseSettings):
         extra="ignore",
     )
 
+    gateway_mode: GatewayMode | None = Field(
+        default=None,
+        description="Unset: demo when no provider credential of any kind is set, else production.",
+    )
+    limits: LimitSettings = LimitSettings()
     cache: CacheSettings = CacheSettings()
     sandbox: SandboxSettings = SandboxSettings()
     sandbox_url: str | None = Field(
