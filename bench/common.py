@@ -39,6 +39,25 @@ def sandbox_server() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def gateway_server(**env: str) -> Iterator[str]:
+    """`customer-gateway serve` on a free port with its embedded sandboxes (demo mode)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
 def percentile(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
