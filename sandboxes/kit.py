@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 
 class EmulatorError(Exception, metaclass=ABCMeta):
@@ -61,9 +62,27 @@ def emulator_app(title: str, store: object, envelope: Envelope) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def routing_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return envelope(request, exc.status_code, None).response()
+        response = envelope(request, exc.status_code, None).response()
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
+        return response
 
     return app
+
+
+def allowed_methods(request: Request) -> str:
+    """A 405's `Allow` (RFC 9110): every method of the path template that routing chose
+    (the first that matches, so `/customers/search` is not `/customers/{id}`), where
+    Starlette names only the first route's."""
+    routes = [r for r in request.app.router.routes if r.matches(request.scope)[0] is not Match.NONE]
+    template = getattr(routes[0], "path", None) if routes else None
+    methods = {
+        method
+        for route in routes
+        if getattr(route, "path", None) == template
+        for method in getattr(route, "methods", None) or ()
+    }
+    return ", ".join(sorted(methods))
 
 
 def local_path(request: Request) -> str:
@@ -95,12 +114,37 @@ async def json_object(
             raise refuse("not_object")
         return {}
     try:
-        body = json.loads(raw)
-    except ValueError as exc:
+        body = json.loads(raw, parse_constant=_not_a_json_constant)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than Python's
         raise refuse("not_json") from exc
+    if not _encodable(body):
+        raise refuse("not_json")
     if not isinstance(body, dict):
         raise refuse("not_object")
     return body
+
+
+def _not_a_json_constant(name: str) -> Any:
+    """`NaN` and `Infinity` are Python's extension, not JSON (RFC 8259), and cannot be answered."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def _encodable(value: Any) -> bool:
+    """No lone surrogate (`"\\ud800"`) anywhere: it has no UTF-8 form to store or echo back."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def encode_state(state: Mapping[str, Any]) -> str:

@@ -20,6 +20,7 @@ ECOMMERCE_CODES = {401: "unauthorized", 404: "resource_missing", 429: "rate_limi
 MESSAGES = {
     400: "Invalid request",
     401: "401 Unauthorized",
+    402: "Payment Required",
     404: "Not Found",
     405: "405 Method Not Allowed",
     429: "Too Many Requests",
@@ -60,12 +61,15 @@ class EcommerceError(EmulatorError):
         *,
         error_type: str = "invalid_request_error",
         param: str | None = None,
+        charge: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(status, message, headers)
         self.error: dict[str, str] = {"type": error_type, "code": code, "message": message}
         if param:
             self.error["param"] = param
+        if charge:
+            self.error["charge"] = charge  # a declined charge's id (docs "response codes")
 
     def body(self) -> dict[str, Any]:
         return {"error": self.error}

@@ -1,29 +1,33 @@
-"""Ecommerce API v1 routes of the Clover sandbox: card-on-file customers, orders, charges.
+"""Ecommerce API v1 routes of the Clover sandbox: card-on-file customers.
 
 Follows clover.md and the rulings: create needs `email` and a single-use `clv_`
 `source` token (reuse: `token_already_used`); `PUT /v1/customers/{id}` changes
-the fields sent and adds a card when it carries a `source`; a saved card is
-revoked with `DELETE /v1/customers/{id}/sources/{sourceId}`. There is no GET or
-list of customers: reads go through v3, which sees the same records. Orders and
-charges list newest first in the `{"object": "list", ...}` envelope, `limit` 1
-to 100 (10 by default), paged with `starting_after` / `ending_before`.
+the fields sent and adds a card when it carries a `source` (a card the customer
+already has is 409, as the Ecommerce FAQ says); a saved card is revoked with
+`DELETE /v1/customers/{id}/sources/{sourceId}`; `DELETE /v1/customers/{id}`, which
+Clover's Node SDK has, deletes as v3 does. Undocumented fields are refused.
+There is no GET or list of customers: reads go through v3, which sees the same
+records. Orders, charges and tokens are in `routes_payments.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
+from sandboxes.clover.cards import Card
 from sandboxes.clover.errors import EcommerceError, ecommerce_bad_body
+from sandboxes.clover.idempotency import IdempotencyKeys
+from sandboxes.clover.payments import only, shipping
 from sandboxes.clover.rules import EMAIL_RE
 from sandboxes.clover.store import CloverStore, now_ms
-from sandboxes.kit import int_param, json_object, marker_page
+from sandboxes.kit import json_object
 
 PREFIX = "/v1"
-TEXT_FIELDS = ("firstName", "lastName", "name", "phone")
-SHIPPING_ADDRESS = ("line1", "line2", "city", "state", "postal_code", "country")
+TEXT_FIELDS = {"firstName": 64, "lastName": 64, "name": 129, "phone": 127}
+CUSTOMER_FIELDS = frozenset({*TEXT_FIELDS, "email", "source", "ecomind", "shipping"})
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -36,6 +40,7 @@ def _invalid(param: str, message: str) -> EcommerceError:
 
 def _checked(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """The customer fields of a create or update, validated before anything changes."""
+    only(body, CUSTOMER_FIELDS)
     email = body.get("email")
     if creating and email is None:
         raise EcommerceError(
@@ -47,31 +52,16 @@ def _checked(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         raise EcommerceError(
             400, "parameter_missing", "Missing required param: source.", param="source"
         )
-    for key in TEXT_FIELDS:
-        if body.get(key) is not None and not isinstance(body[key], str):
-            raise _invalid(key, f"`{key}` must be a string.")
+    for key, limit in TEXT_FIELDS.items():
+        value = body.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            raise _invalid(key, f"`{key}` must be text of at most {limit} characters.")
     if body.get("ecomind", "ecom") not in {"ecom", "moto"}:
         raise _invalid("ecomind", "`ecomind` is `ecom` or `moto`.")
     fields = {k: body[k] for k in (*TEXT_FIELDS, "email") if k in body}
     if "shipping" in body:
-        fields["shipping"] = _shipping(body["shipping"])
+        fields["shipping"] = shipping(body["shipping"])
     return fields
-
-
-def _shipping(value: Any) -> dict[str, Any] | None:
-    """Shipping as sent; the address's `postalCode` spelling is taken as `postal_code`."""
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not isinstance(value.get("address", {}), dict):
-        raise _invalid("shipping", "`shipping` must be an object.")
-    address = dict(value.get("address") or {})
-    if "postalCode" in address:
-        address["postal_code"] = address.pop("postalCode")
-    shipping = {k: value[k] for k in ("name", "phone") if isinstance(value.get(k), str)}
-    kept = {k: address[k] for k in SHIPPING_ADDRESS if isinstance(address.get(k), str)}
-    if kept:
-        shipping["address"] = kept
-    return shipping or None
 
 
 def _apply(store: CloverStore, customer: dict[str, Any], fields: dict[str, Any]) -> None:
@@ -102,36 +92,7 @@ def _apply(store: CloverStore, customer: dict[str, Any], fields: dict[str, Any])
         customer["shipping"] = fields["shipping"]
 
 
-def _bad_limit(name: str, low: int, high: int) -> EcommerceError:
-    return _invalid(name, f"`{name}` must be an integer between {low} and {high}.")
-
-
-def _unknown_marker(side: str, marker: str) -> EcommerceError:
-    param = "starting_after" if side == "after" else "ending_before"
-    return EcommerceError(400, "resource_missing", f"No such object: {marker}", param=param)
-
-
-def _listing(request: Request, rows: Sequence[dict[str, Any]], url: str) -> dict[str, Any]:
-    """Newest first; `starting_after` wins over `ending_before` when both are sent."""
-    params = request.query_params
-    limit = int_param(params, "limit", 10, (1, 100), _bad_limit)
-    customer = params.get("customer")
-    ordered = sorted(
-        (r for r in rows if customer is None or r["customer"] == customer),
-        key=lambda r: (r["created"], r["id"]),
-        reverse=True,
-    )
-    page, more = marker_page(
-        ordered,
-        limit,
-        after=params.get("starting_after"),
-        before=params.get("ending_before"),
-        unknown=_unknown_marker,
-    )
-    return {"object": "list", "url": url, "has_more": more, "data": page}
-
-
-def routes(app: FastAPI, store: CloverStore) -> None:
+def routes(app: FastAPI, store: CloverStore, keys: IdempotencyKeys) -> None:
     """Added to the app itself, so the sandbox counters see each route's template."""
 
     def find(customer_id: str) -> dict[str, Any]:
@@ -142,26 +103,50 @@ def routes(app: FastAPI, store: CloverStore) -> None:
             )
         return customer
 
+    def add_source(customer: dict[str, Any], card: Card) -> None:
+        same = (card.brand, card.first6, card.last4, card.expiration)
+        for saved in customer["cards"]:
+            kept = (saved["cardType"], saved["first6"], saved["last4"], saved["expirationDate"])
+            if kept == same:
+                raise EcommerceError(
+                    409, "card_duplicate", "The customer already has this card.", param="source"
+                )
+        store.add_card(customer, card)
+
     @app.post(PREFIX + "/customers")
-    async def create_customer(request: Request) -> dict[str, Any]:
+    async def create_customer(request: Request) -> JSONResponse:
         body = await _body(request)
-        fields = _checked(body, creating=True)
-        card = store.claim_token(body["source"])
-        customer = store.add_customer({}, now_ms())
-        _apply(store, customer, fields)
-        store.add_card(customer, *card)
-        return store.render_ecommerce(customer)
+
+        def create() -> dict[str, Any]:
+            fields = _checked(body, creating=True)
+            card = store.claim_token(body["source"])
+            customer = store.add_customer({}, now_ms())
+            _apply(store, customer, fields)
+            store.add_card(customer, card)
+            return store.render_ecommerce(customer)
+
+        return keys.run(request, body, create, required=False)
 
     @app.put(PREFIX + "/customers/{customerId}")
-    async def update_customer(customerId: str, request: Request) -> dict[str, Any]:
+    async def update_customer(customerId: str, request: Request) -> JSONResponse:
         customer = find(customerId)
         body = await _body(request)
-        fields = _checked(body, creating=False)
-        card = store.claim_token(body["source"]) if "source" in body else None
-        _apply(store, customer, fields)
-        if card is not None:
-            store.add_card(customer, *card)
-        return store.render_ecommerce(customer)
+
+        def update() -> dict[str, Any]:
+            fields = _checked(body, creating=False)
+            card = store.claim_token(body["source"]) if "source" in body else None
+            if card is not None:
+                add_source(customer, card)
+            _apply(store, customer, fields)
+            return store.render_ecommerce(customer)
+
+        return keys.run(request, body, update, required=False)
+
+    @app.delete(PREFIX + "/customers/{customerId}")
+    async def delete_customer(customerId: str) -> dict[str, Any]:
+        """In the official Node SDK (`customers.del`), not in the docs: the v3 soft delete."""
+        find(customerId)["deletedTime"] = now_ms()
+        return {"deleted": True, "id": customerId, "object": "customer"}
 
     @app.delete(PREFIX + "/customers/{customerId}/sources/{sourceId}")
     async def revoke_source(customerId: str, sourceId: str) -> dict[str, Any]:
@@ -171,11 +156,3 @@ def routes(app: FastAPI, store: CloverStore) -> None:
             raise EcommerceError(404, "resource_missing", f"No such source: {sourceId}")
         customer["cards"].remove(card)
         return {"deleted": True, "id": sourceId, "object": "deletedcard"}
-
-    @app.get(PREFIX + "/orders")
-    async def list_orders(request: Request) -> dict[str, Any]:
-        return _listing(request, store.orders, "/v1/orders")
-
-    @app.get(PREFIX + "/charges")
-    async def list_charges(request: Request) -> dict[str, Any]:
-        return _listing(request, store.charges, "/v1/charges")

@@ -5,7 +5,8 @@ Follows clover.md and the rulings: list with `limit`/`offset` (100 by default,
 beyond); update is `POST` and changes only the fields sent (`null` clears;
 `metadata` is taken whole; nested lists are refused: they have sub-resources);
 PUT and PATCH answer 405; delete is soft (`deletedTime`): GET answers 404 and the
-list hides the row unless a `deletedTime` filter asks for it.
+list hides the row unless a `deletedTime` filter asks for it. A query parameter a
+customer route does not document is refused (400), never ignored.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from sandboxes.kit import int_param, json_object
 
 PREFIX = "/v3/merchants/{mId}"
 MAX_EXPAND = 3
+SINGLE_PARAMS = frozenset({"expand", "access_token"})
+LIST_PARAMS = SINGLE_PARAMS | {"filter", "limit", "offset"}
 LIST_DEFAULT = 100
 LIST_MAX = 1000
 SUB_RESOURCES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
@@ -40,7 +43,12 @@ SUB_RESOURCES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]]
 
 
 def expansions(request: Request, *, single: bool) -> list[str]:
-    """`expand` values, comma-joined or repeated; more than three is refused."""
+    """`expand` values, comma-joined or repeated; more than three is refused. Query
+    parameters a customer route does not document are refused too, not ignored."""
+    allowed = SINGLE_PARAMS if single else LIST_PARAMS
+    unknown_params = [name for name in request.query_params if name not in allowed]
+    if unknown_params:
+        raise PlatformError(400, f"Unknown query parameter: {unknown_params[0]}")
     found: list[str] = []
     for value in request.query_params.getlist("expand"):
         for part in value.split(","):

@@ -1,12 +1,14 @@
 """What the Clover emulator refuses in a v3 write (clover.md, "Customers" and rulings).
 
 Text fields and their lengths, the required fields of an address (Clover checks
-them on every write), email and phone sub-resources, `metadata` taken whole, and
+them on every write), email and phone sub-resources, `metadata` taken whole (a
+birthday must be a real date: no 30 February), and
 nested lists that create bodies may send plain or as `{"elements": [...]}`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -73,6 +75,13 @@ def validate_metadata(body: Any) -> dict[str, Any] | None:
             not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high
         ):
             raise PlatformError(400, f"Invalid value for {key}")
+    month, day = body.get("dobMonth"), body.get("dobDay")
+    if month is not None and day is not None:
+        year = body.get("dobYear") or 2000  # a leap year: 29 February without a year is a date
+        try:
+            dt.date(year, month, day)
+        except ValueError as exc:
+            raise PlatformError(400, "Invalid value for dobDay: no such date") from exc
     kept = {k: body[k] for k in (*METADATA_LIMITS, *ranges) if body.get(k) is not None}
     return kept or None
 

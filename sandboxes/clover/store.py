@@ -9,7 +9,6 @@ records, as both APIs share customer ids.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 import time
@@ -17,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from gateway.model import ProviderName
+from sandboxes.clover.cards import Card, untracked
 from sandboxes.clover.errors import EcommerceError, PlatformError, customer_not_found
 from sandboxes.seed import Person
 
@@ -44,6 +44,7 @@ SEED_CARD_TYPES = {
     "DISCOVER": "DISCOVER",
 }
 FIRST6 = {"VISA": "424242", "MC": "555555", "AMEX": "378282", "DISCOVER": "601111"}
+TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 ORDER_STATUSES = {"COMPLETED": "paid", "OPEN": "created", "CANCELED": "canceled"}
 
 
@@ -61,6 +62,9 @@ class CloverStore:
         self.orders: list[dict[str, Any]] = []
         self.charges: list[dict[str, Any]] = []
         self.used_tokens: set[str] = set()
+        self.minted: dict[str, Card] = {}
+        self.declined_cards: set[str] = set()
+        """Saved cards made from a declining test card: charging them declines too."""
 
     def new_id(self) -> str:
         """A Clover id: 13 characters of base 32."""
@@ -104,12 +108,16 @@ class CloverStore:
             if meta:
                 customer["metadata"] = {**meta, "modifiedTime": since}
             for card in person.cards:
-                card_type = SEED_CARD_TYPES[card.brand]
+                brand = SEED_CARD_TYPES[card.brand]
                 self.add_card(
                     customer,
-                    card_type,
-                    card.last4,
-                    f"{card.exp_month:02d}{card.exp_year % 100:02d}",
+                    Card(
+                        brand,
+                        FIRST6[brand],
+                        card.last4,
+                        f"{card.exp_month:02d}",
+                        f"{card.exp_year:04d}",
+                    ),
                 )
             for order in person.orders:
                 self.add_order(
@@ -134,26 +142,33 @@ class CloverStore:
         self.customers[customer["id"]] = customer
         return customer
 
-    def add_card(
-        self, customer: dict[str, Any], card_type: str, last4: str, expiration: str
-    ) -> dict[str, Any]:
-        card = {
-            "id": self.new_id(),
-            "first6": FIRST6.get(card_type, "400000"),
-            "last4": last4,
+    def add_card(self, customer: dict[str, Any], card: Card) -> dict[str, Any]:
+        card_id = self.new_id()
+        saved = {
+            "id": card_id,
+            "first6": card.first6,
+            "last4": card.last4,
             "firstName": customer.get("firstName"),
             "lastName": customer.get("lastName"),
-            "expirationDate": expiration,
-            "cardType": card_type,
+            "expirationDate": card.expiration,
+            "cardType": card.brand,
             "token": f"{self.new_id()}{self.new_id()}",
             "tokenType": "MULTIPAY",
             "modifiedTime": now_ms(),
         }
-        customer["cards"].append({k: v for k, v in card.items() if v is not None})
-        return card
+        customer["cards"].append({k: v for k, v in saved.items() if v is not None})
+        if card.declined:
+            self.declined_cards.add(card_id)
+        return saved
 
-    def claim_token(self, token: Any) -> tuple[str, str, str]:
-        """The card a single-use `clv_` token stands for (type, last4, MMYY); reuse is refused."""
+    def mint(self, card: Card) -> str:
+        """A single-use `clv_` token for a card the tokenizer accepted."""
+        token = "clv_1TST" + "".join(self.rng.choice(TOKEN_ALPHABET) for _ in range(20))
+        self.minted[token] = card
+        return token
+
+    def claim_token(self, token: Any) -> Card:
+        """The card a single-use `clv_` token stands for; reuse is refused."""
         if not isinstance(token, str) or not TOKEN_RE.match(token):
             raise EcommerceError(400, "resource_missing", "No such token.", param="source")
         if token in self.used_tokens:
@@ -165,10 +180,28 @@ class CloverStore:
                 param="source",
             )
         self.used_tokens.add(token)
-        digest = hashlib.sha256(token.encode()).digest()
-        card_type = ("VISA", "MC", "AMEX", "DISCOVER")[digest[0] % 4]
-        last4 = f"{int.from_bytes(digest[1:3], 'big') % 10000:04d}"
-        return card_type, last4, f"{digest[3] % 12 + 1:02d}{28 + digest[4] % 5:02d}"
+        return self.minted.get(token) or untracked(token)
+
+    def saved_card(self, customer: dict[str, Any]) -> tuple[str, Card]:
+        """A card-on-file customer's first saved card, as the Ecommerce API charges it."""
+        if not customer["cards"]:
+            raise EcommerceError(
+                400,
+                "card_on_file_missing",
+                "The customer has no card on file.",
+                param="source",
+            )
+        saved = customer["cards"][0]
+        expiration = saved.get("expirationDate", "1299")
+        card = Card(
+            saved.get("cardType", "VISA"),
+            saved.get("first6", ""),
+            saved.get("last4", ""),
+            expiration[:2],
+            f"20{expiration[2:]}",
+            declined=saved["id"] in self.declined_cards,
+        )
+        return saved["id"], card
 
     def add_order(
         self,

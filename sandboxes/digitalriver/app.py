@@ -1,9 +1,10 @@
 """Digital River emulator: Customers, Sources, Tax identifiers and Orders, in its wire format.
 
 Follows shared/providers/digitalriver.md and its rulings. Every route wants
-`Authorization: Bearer <secret key>` (or Basic `key:`), except `POST /sources`, which
-is what DigitalRiver.js calls in the browser with the public key; every answer
-carries an `x-dr-requestid`. Errors use Digital River's envelope (`errors.py`), also
+`Authorization: Bearer <secret key>` (or Basic `key:`); `POST /sources` also takes
+the public key, with which DigitalRiver.js creates card sources in the browser (with
+the secret key it creates secondary sources, as the OpenAPI document gives it); every
+answer carries an `x-dr-requestid`. Errors use Digital River's envelope (`errors.py`), also
 for malformed requests and unknown routes; the routes are in `routes.py`, what a
 write may carry in `rules.py`, the account's state in `store.py`.
 """
@@ -39,8 +40,9 @@ def create_sandbox(people: Sequence[Person], settings: SandboxSettings) -> FastA
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         minting = request.method == "POST" and local_path(request) == "/sources"
-        expected = DEMO_PUBLIC_KEY if minting else DEMO_SECRET_KEY
-        if credential(request, basic=True) != expected:
+        key = credential(request, basic=True)
+        request.state.public_key = minting and key == DEMO_PUBLIC_KEY
+        if key != DEMO_SECRET_KEY and not request.state.public_key:
             response: Response = ApiError(
                 401, None, "An authorization error has occurred."
             ).response()

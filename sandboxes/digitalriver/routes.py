@@ -5,27 +5,31 @@ Choices where digitalriver.md is silent, per the rulings: an update replaces
 back to its default `true`); detaching the default source clears `defaultSourceId`,
 and a detached source is `cancelled` for good; `requestToBeForgotten` goes from
 false to true once and never back (400 `invalid_parameter`, also for a second
-`true`); the `email` filter compares case-insensitively. Lists are newest first,
-`{"hasMore", "data"}`, paged by `limit` (1 to 100, 10 by default) and
-`startingAfter` / `endingBefore` (which wins when both are sent).
+`true`). Lists are newest first, `{"hasMore", "data"}`, paged by `limit` (1 to 100,
+10 by default) and `startingAfter` / `endingBefore` (which wins when both are sent),
+filtered on every parameter the document lists (`filters.py`). `POST /sources` makes
+a `customerCredit` source with the secret key, a card with the public key (`rules.py`);
+`GET /orders/{id}?expand=true` (the "enhanced payload", which the document does not
+describe) is refused.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
 from sandboxes.digitalriver.errors import ApiError, bad_body, invalid
-from sandboxes.digitalriver.rules import check_create, check_update, luhn_ok, parse_time
+from sandboxes.digitalriver.filters import CUSTOMER_FIELDS, ORDER_FIELDS, Field, split
+from sandboxes.digitalriver.rules import (
+    check_card_source,
+    check_create,
+    check_credit_source,
+    check_update,
+)
 from sandboxes.digitalriver.store import DigitalRiverStore, credit_card, now, one
 from sandboxes.kit import int_param, json_object, marker_page
-
-_LIST_PARAMS = {"limit", "startingAfter", "endingBefore"}
-_TIME_PARAM = re.compile(r"^(createdTime|updatedTime)(?:\[(eq|gt|gte|lt|lte)\])?$")
 
 
 def _brand(number: str) -> str:
@@ -64,60 +68,6 @@ def _apply_update(customer: dict[str, Any], body: dict[str, Any]) -> None:
             customer[key] = value
 
 
-def _filters(
-    params: list[tuple[str, str]], allowed: set[str]
-) -> tuple[dict[str, str], list[str], list[Callable[[dict[str, Any]], bool]]]:
-    """Split a list query into paging values, ids, and record predicates."""
-    paging: dict[str, str] = {}
-    ids: list[str] = []
-    predicates: list[Callable[[dict[str, Any]], bool]] = []
-    for name, value in params:
-        time_match = _TIME_PARAM.match(name)
-        if name == "ids":
-            ids += [part for part in value.split(",") if part]
-        elif name in _LIST_PARAMS:
-            paging[name] = value
-        elif time_match:
-            field, op = time_match[1], time_match[2] or "eq"
-            bound = parse_time(value, name)
-            predicates.append(_time_predicate(field, op, bound))
-        elif name in allowed:
-            predicates.append(_equality_predicate(name, value))
-        else:
-            raise ApiError(400, "unknown_parameter", f"Unknown parameter '{name}'.", name)
-    return paging, ids, predicates
-
-
-def _equality_predicate(name: str, wanted: str) -> Callable[[dict[str, Any]], bool]:
-    """`email` compares case-insensitively; booleans as written in a query string."""
-
-    def check(record: dict[str, Any]) -> bool:
-        value = record.get(name)
-        if name == "email":
-            return str(value or "").strip().lower() == wanted.strip().lower()
-        if isinstance(value, bool):
-            return str(value).lower() == wanted
-        return value is not None and str(value) == wanted
-
-    return check
-
-
-def _time_predicate(field: str, op: str, bound: datetime) -> Callable[[dict[str, Any]], bool]:
-    compare: dict[str, Callable[[datetime], bool]] = {
-        "eq": lambda t: t == bound,
-        "gt": lambda t: t > bound,
-        "gte": lambda t: t >= bound,
-        "lt": lambda t: t < bound,
-        "lte": lambda t: t <= bound,
-    }
-
-    def check(record: dict[str, Any]) -> bool:
-        stamp = record.get(field)
-        return stamp is not None and compare[op](parse_time(stamp, field))
-
-    return check
-
-
 def _bad_limit(name: str, low: int, high: int) -> ApiError:
     return invalid(name, f"'{name}' must be an integer from {low} to {high}.")
 
@@ -147,12 +97,9 @@ def routes(app: FastAPI, store: DigitalRiverStore) -> None:
         return await json_object(request, bad_body, required=False)
 
     def listing(
-        request: Request, records: list[dict[str, Any]], allowed: set[str]
+        request: Request, records: list[dict[str, Any]], fields: Mapping[str, Field]
     ) -> dict[str, Any]:
-        paging, ids, predicates = _filters(list(request.query_params.multi_items()), allowed)
-        if ids:
-            wanted = set(ids)
-            records = [r for r in records if r["id"] in wanted]
+        paging, predicates = split(list(request.query_params.multi_items()), fields)
         records = [r for r in store.newest_first(records) if all(p(r) for p in predicates)]
         return _page(records, paging)
 
@@ -175,7 +122,7 @@ def routes(app: FastAPI, store: DigitalRiverStore) -> None:
 
     @app.get("/customers")
     async def list_customers(request: Request) -> dict[str, Any]:
-        result = listing(request, list(store.customers.values()), {"email", "requestToBeForgotten"})
+        result = listing(request, list(store.customers.values()), CUSTOMER_FIELDS)
         result["data"] = [store.render(c) for c in result["data"]]
         return result
 
@@ -247,25 +194,16 @@ def routes(app: FastAPI, store: DigitalRiverStore) -> None:
     @app.post("/sources", status_code=201)
     async def create_source(request: Request) -> dict[str, Any]:
         body = await body_of(request)
-        if body.get("type") != "creditCard":
-            raise ApiError(
-                400, "invalid_parameter", "This sandbox creates creditCard sources.", "type"
+        if request.state.public_key:
+            number, month, year = check_card_source(body)
+            return store.add_source(
+                store.new_uuid(),
+                credit_card(_brand(number), number[-4:], month, year),
+                owner=body.get("owner"),
+                reusable=body.get("reusable") is not False,
             )
-        card = body.get("creditCard")
-        card = card if isinstance(card, dict) else {}
-        number = str(card.get("number", ""))
-        if not (number.isdigit() and 13 <= len(number) <= 19 and luhn_ok(number)):
-            raise ApiError(400, "invalid_parameter", "Invalid card number.", "creditCard.number")
-        month, year = card.get("expirationMonth"), card.get("expirationYear")
-        if not (isinstance(month, int) and 1 <= month <= 12 and isinstance(year, int)):
-            raise ApiError(400, "invalid_parameter", "Invalid expiration.", "creditCard")
-        owner = body.get("owner")
-        return store.add_source(
-            store.new_uuid(),
-            credit_card(_brand(number), number[-4:], month, year),
-            owner=owner if isinstance(owner, dict) else None,
-            reusable=body.get("reusable") is not False,
-        )
+        check_credit_source(body)
+        return store.add_credit_source(body)
 
     @app.get("/sources/{source_id}")
     async def retrieve_source(source_id: str) -> dict[str, Any]:
@@ -273,8 +211,13 @@ def routes(app: FastAPI, store: DigitalRiverStore) -> None:
 
     @app.get("/orders")
     async def list_orders(request: Request) -> dict[str, Any]:
-        return listing(request, list(store.orders.values()), {"customerId", "email", "state"})
+        return listing(request, list(store.orders.values()), ORDER_FIELDS)
 
     @app.get("/orders/{order_id}")
-    async def retrieve_order(order_id: str) -> dict[str, Any]:
+    async def retrieve_order(order_id: str, request: Request) -> dict[str, Any]:
+        expand = request.query_params.get("expand", "false")
+        if expand not in {"true", "false"}:
+            raise invalid("expand", "'expand' must be true or false.")
+        if expand == "true":
+            raise invalid("expand", "This sandbox does not build the enhanced payload.")
         return one(store.orders, order_id, "Order")

@@ -2,7 +2,11 @@
 
 Kept apart from the routes so that the request rules read as one list: the
 documented field types and limits (id of at most 40 characters, metadata of at most
-20 keys, `country` required in an address, ...).
+20 keys, `country` required in an address, date-times that exist, ...). `null` is
+refused where the OpenAPI document does not mark a field nullable, except at the top
+of a customer update, where it clears the field (the rulings). `POST /sources` takes
+a secondary `customerCredit` source with the secret key (the document's
+`CreditSource`), or a card as DigitalRiver.js sends it with the public key.
 """
 
 from __future__ import annotations
@@ -22,7 +26,13 @@ UPDATE_KEYS = (CREATE_KEYS - {"id"}) | {"requestToBeForgotten"}
 SHIPPING_KEYS = frozenset({"name", "phone", "email", "organization", "address"})
 ADDRESS_KEYS = frozenset({"line1", "line2", "city", "postalCode", "state", "country"})
 EXTRA_INFO_KEYS = frozenset({"neighborhood", "division", "phoneticName"})
+OWNER_KEYS = frozenset({"firstName", "lastName", "email", "organization", "upstreamId"})
 CERTIFICATE_KEYS = ("companyName", "taxAuthority", "startDate", "endDate", "fileId")
+CERTIFICATE_DATES = frozenset({"startDate", "endDate"})
+CREDIT_SOURCE_KEYS = frozenset({"type", "paymentSessionId", "amount", "upstreamId"})
+CREDIT_SOURCE_KEYS |= {"customerCredit", "owner"}
+CARD_SOURCE_KEYS = frozenset({"type", "creditCard", "owner", "reusable"})
+CARD_KEYS = frozenset({"number", "expirationMonth", "expirationYear", "cvv"})
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOCALE_RE = re.compile(r"^[a-z]{2}_[A-Z]{2}$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
@@ -56,38 +66,76 @@ def _known(body: Mapping[str, Any], allowed: frozenset[str], prefix: str = "") -
             )
 
 
-def _strings(body: Mapping[str, Any], keys: frozenset[str], prefix: str) -> None:
+def _strings(
+    body: Mapping[str, Any], keys: frozenset[str], prefix: str, *, nullable: bool = True
+) -> None:
     for key in keys:
         value = body.get(key)
-        if value is not None and not isinstance(value, str):
+        if key in body and not isinstance(value, str) and (value is not None or not nullable):
             raise invalid(f"{prefix}{key}", f"'{prefix}{key}' must be a string.")
+
+
+def _email(value: Any, parameter: str) -> None:
+    if value is not None and (not isinstance(value, str) or not EMAIL_RE.match(value)):
+        raise invalid(parameter, "The email address is invalid.", "email_invalid")
+
+
+def _check_address(address: Any, prefix: str) -> None:
+    """`line2` and `country` are the two address fields the document does not let be null."""
+    if not isinstance(address, dict):
+        raise invalid(prefix.rstrip("."), f"'{prefix.rstrip('.')}' must be an object.")
+    _known(address, ADDRESS_KEYS, prefix)
+    _strings(address, ADDRESS_KEYS - {"line2", "country"}, prefix)
+    _strings(address, frozenset({"line2", "country"}), prefix, nullable=False)
+    if not address.get("country"):
+        raise invalid(f"{prefix}country", f"'{prefix}country' is required.", "missing_parameter")
+    if not COUNTRY_RE.match(address["country"]):
+        raise invalid(f"{prefix}country", "Use an ISO 3166-1 alpha-2 country code.")
+
+
+def _check_extra_info(info: Any, prefix: str) -> None:
+    if not isinstance(info, dict):
+        raise invalid(prefix.rstrip("."), "Must be an object.")
+    _known(info, EXTRA_INFO_KEYS, prefix)
+    _strings(info, EXTRA_INFO_KEYS, prefix)
 
 
 def _check_shipping(shipping: Any) -> None:
     if not isinstance(shipping, dict):
         raise invalid("shipping", "'shipping' must be an object.")
     _known(shipping, SHIPPING_KEYS | {"additionalAddressInfo"}, "shipping.")
-    _strings(shipping, SHIPPING_KEYS - {"address"}, "shipping.")
-    address = shipping.get("address")
-    if address is not None:
-        if not isinstance(address, dict):
-            raise invalid("shipping.address", "'shipping.address' must be an object.")
-        _known(address, ADDRESS_KEYS, "shipping.address.")
-        _strings(address, ADDRESS_KEYS, "shipping.address.")
-        if not address.get("country"):
-            raise invalid(
-                "shipping.address.country",
-                "'shipping.address.country' is required.",
-                "missing_parameter",
-            )
-        if not COUNTRY_RE.match(address["country"]):
-            raise invalid("shipping.address.country", "Use an ISO 3166-1 alpha-2 country code.")
-    info = shipping.get("additionalAddressInfo")
-    if info is not None:
-        if not isinstance(info, dict):
-            raise invalid("shipping.additionalAddressInfo", "Must be an object.")
-        _known(info, EXTRA_INFO_KEYS, "shipping.additionalAddressInfo.")
-        _strings(info, EXTRA_INFO_KEYS, "shipping.additionalAddressInfo.")
+    _strings(shipping, SHIPPING_KEYS - {"address", "email"}, "shipping.")
+    _email(shipping.get("email"), "shipping.email")
+    if "address" in shipping:
+        _check_address(shipping["address"], "shipping.address.")
+    if "additionalAddressInfo" in shipping:
+        _check_extra_info(shipping["additionalAddressInfo"], "shipping.additionalAddressInfo.")
+
+
+def check_owner(owner: Any) -> None:
+    """A source's billing details: the document's `Owner`, whose `address` is required."""
+    if not isinstance(owner, dict):
+        raise invalid("owner", "'owner' must be an object.")
+    _known(owner, OWNER_KEYS | {"address", "additionalAddressInfo"}, "owner.")
+    _strings(owner, OWNER_KEYS - {"organization"}, "owner.", nullable=False)
+    _strings(owner, frozenset({"organization"}), "owner.")
+    if "address" not in owner:
+        raise invalid("owner.address", "'owner.address' is required.", "missing_parameter")
+    _check_address(owner["address"], "owner.address.")
+    if "additionalAddressInfo" in owner:
+        _check_extra_info(owner["additionalAddressInfo"], "owner.additionalAddressInfo.")
+
+
+def _check_certificate(certificate: Any) -> None:
+    if not isinstance(certificate, dict):
+        raise invalid("taxCertificate", "'taxCertificate' must be an object.")
+    _known(certificate, frozenset(CERTIFICATE_KEYS), "taxCertificate.")
+    for key in CERTIFICATE_KEYS:
+        parameter = f"taxCertificate.{key}"
+        if not isinstance(certificate.get(key), str) or not certificate[key]:
+            raise invalid(parameter, f"'{parameter}' is required.", "missing_parameter")
+        if key in CERTIFICATE_DATES:
+            parse_time(certificate[key], parameter)
 
 
 def _check_metadata(metadata: Any) -> None:
@@ -110,9 +158,7 @@ def _check_metadata(metadata: Any) -> None:
 
 def _check_fields(body: Mapping[str, Any]) -> None:
     """The rules every create and update shares; `null` is checked by the caller."""
-    email = body.get("email")
-    if email is not None and (not isinstance(email, str) or not EMAIL_RE.match(email)):
-        raise invalid("email", "The email address is invalid.", "email_invalid")
+    _email(body.get("email"), "email")
     if body.get("shipping") is not None:
         _check_shipping(body["shipping"])
     kind = body.get("type")
@@ -129,18 +175,8 @@ def _check_fields(body: Mapping[str, Any]) -> None:
     source = body.get("defaultSourceId")
     if source is not None and not isinstance(source, str):
         raise invalid("defaultSourceId", "'defaultSourceId' must be a string.")
-    certificate = body.get("taxCertificate")
-    if certificate is not None:
-        if not isinstance(certificate, dict):
-            raise invalid("taxCertificate", "'taxCertificate' must be an object.")
-        _known(certificate, frozenset(CERTIFICATE_KEYS), "taxCertificate.")
-        for key in CERTIFICATE_KEYS:
-            if not isinstance(certificate.get(key), str) or not certificate[key]:
-                raise invalid(
-                    f"taxCertificate.{key}",
-                    f"'taxCertificate.{key}' is required.",
-                    "missing_parameter",
-                )
+    if body.get("taxCertificate") is not None:
+        _check_certificate(body["taxCertificate"])
 
 
 def check_create(body: Mapping[str, Any]) -> None:
@@ -165,3 +201,61 @@ def check_update(body: Mapping[str, Any], customer: Mapping[str, Any]) -> None:
                 "requestToBeForgotten",
                 "The request to be forgotten is already recorded and cannot be changed.",
             )
+
+
+def check_credit_source(body: Mapping[str, Any]) -> None:
+    """The secret key's `POST /sources`: a `customerCredit` source (`CreditSource`)."""
+    if body.get("type") != "customerCredit":
+        raise invalid(
+            "type",
+            "With a secret key this creates customerCredit sources; cards are created "
+            "by DigitalRiver.js with the public key.",
+            "missing_parameter" if "type" not in body else "invalid_parameter",
+        )
+    _known(body, CREDIT_SOURCE_KEYS)
+    _strings(body, frozenset({"paymentSessionId", "upstreamId"}), "", nullable=False)
+    amount = body.get("amount")
+    if "amount" in body and (
+        isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0
+    ):
+        raise invalid("amount", "'amount' must be a positive number.")
+    if "customerCredit" in body and not isinstance(body["customerCredit"], dict):
+        raise invalid("customerCredit", "'customerCredit' must be an object.")
+    if "owner" in body:
+        check_owner(body["owner"])
+
+
+def check_card_source(body: Mapping[str, Any]) -> tuple[str, int, int]:
+    """The public key's `POST /sources`, as DigitalRiver.js sends a card: its number and
+    expiry, the number Luhn-valid and the expiry a real month."""
+    if body.get("type") != "creditCard":
+        raise invalid("type", "With the public key this sandbox creates creditCard sources.")
+    _known(body, CARD_SOURCE_KEYS)
+    card = body.get("creditCard")
+    if not isinstance(card, dict):
+        raise invalid("creditCard", "'creditCard' is required.", "missing_parameter")
+    _known(card, CARD_KEYS, "creditCard.")
+    number = card.get("number")
+    if not (
+        isinstance(number, str)
+        and number.isascii()
+        and number.isdigit()
+        and 13 <= len(number) <= 19
+        and luhn_ok(number)
+    ):
+        raise invalid("creditCard.number", "Invalid card number.")
+    month, year = card.get("expirationMonth"), card.get("expirationYear")
+    if not (
+        isinstance(month, int)
+        and not isinstance(month, bool)
+        and 1 <= month <= 12
+        and isinstance(year, int)
+        and not isinstance(year, bool)
+        and 1000 <= year <= 9999
+    ):
+        raise invalid("creditCard", "Invalid expiration.")
+    if "reusable" in body and not isinstance(body["reusable"], bool):
+        raise invalid("reusable", "'reusable' must be a boolean.")
+    if "owner" in body:
+        check_owner(body["owner"])
+    return number, month, year

@@ -3,11 +3,14 @@
 Customers, their attached sources, tax identifiers and orders, seeded from
 `sandboxes.seed`. Besides the sources a client creates, the sources in
 `TEST_SOURCE_IDS` exist unattached and chargeable in every fresh store, like a
-provider's test values.
+provider's test values. Seeded records are valid under the OpenAPI document (a
+source's `owner` has its required `address`: the customer's) and carry the fields the
+list filters read; their times come from the seed, never from the clock.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 import uuid
 from collections.abc import Mapping, Sequence
@@ -17,7 +20,7 @@ from typing import Any
 from gateway.model import ProviderName
 from sandboxes.digitalriver.errors import ApiError
 from sandboxes.digitalriver.rules import parse_time
-from sandboxes.seed import Person
+from sandboxes.seed import EPOCH, Person, SeedOrder
 
 TEST_SOURCE_IDS = (
     "5a1d7c4e-3b8f-4e2a-9c61-0d2f8e7b1a01",
@@ -38,6 +41,8 @@ _BRANDS = {
     "DISCOVER": "Discover",
 }
 _ORDER_STATES = {"COMPLETED": "complete", "OPEN": "accepted", "CANCELED": "cancelled"}
+_CHECKOUTS = uuid.UUID("0b5e7d1c-6f0a-4d3e-9a7b-5c2d8e1f4a60")
+"""Namespace of the seeded orders' checkout ids, derived from the order's seed key."""
 _CUSTOMER_ORDER = (
     "id",
     "createdTime",
@@ -86,7 +91,7 @@ class DigitalRiverStore:
         self.orders: dict[str, dict[str, Any]] = {}
         self._sequence: dict[str, int] = {}
         for source_id, (brand, last4) in zip(TEST_SOURCE_IDS, _TEST_CARDS, strict=True):
-            self.add_source(source_id, credit_card(brand, last4, 12, 2030))
+            self.add_source(source_id, credit_card(brand, last4, 12, 2030), created=iso(EPOCH))
 
     def numeric_id(self) -> str:
         return str(self.rng.randint(10**11, 10**12 - 1))
@@ -133,6 +138,14 @@ class DigitalRiverStore:
                 "enabled": int(person.key[1:]) % 17 != 0,
             }
             self.insert(customer)
+            owner: dict[str, Any] = {
+                "firstName": person.given_name,
+                "lastName": person.family_name,
+                "email": customer["email"],
+                "address": dict(customer["shipping"]["address"]),
+            }
+            if person.company_name:
+                owner["organization"] = person.company_name
             for card in person.cards:
                 source = self.add_source(
                     self.new_uuid(),
@@ -142,25 +155,45 @@ class DigitalRiverStore:
                         card.exp_month,
                         card.exp_year,
                     ),
-                    owner={"firstName": person.given_name, "lastName": person.family_name},
+                    owner=owner,
+                    created=created,
                 )
                 self.attach(customer["id"], source["id"])
             for order in person.orders:
-                stamp = iso(order.created_at)
-                order_id = self.numeric_id()
-                self.orders[order_id] = {
-                    "id": order_id,
-                    "createdTime": stamp,
-                    "updatedTime": stamp,
-                    "customerId": customer["id"],
-                    "email": customer["email"],
-                    "currency": order.currency,
-                    "totalAmount": order.amount / 100,
-                    "state": _ORDER_STATES.get(order.state, "accepted"),
-                    "requestToBeForgotten": False,
-                    "liveMode": False,
-                }
-                self.sequence(order_id)
+                self._seed_order(customer, order)
+
+    def _seed_order(self, customer: Mapping[str, Any], order: SeedOrder) -> None:
+        """The order as its checkout left it, with what the list filters read."""
+        stamp = iso(order.created_at)
+        state = _ORDER_STATES.get(order.state, "accepted")
+        total = order.amount / 100
+        order_id = self.numeric_id()
+        self.orders[order_id] = {
+            "id": order_id,
+            "checkoutId": str(uuid.uuid5(_CHECKOUTS, order.key)),
+            "createdTime": stamp,
+            "updatedTime": stamp,
+            "customerId": customer["id"],
+            "currency": order.currency,
+            "email": customer["email"],
+            "locale": customer["locale"],
+            "shipTo": copy.deepcopy(customer["shipping"]),
+            "subtotal": total,
+            "totalTax": 0.0,
+            "totalShipping": 0.0,
+            "totalAmount": total,
+            "refundedAmount": 0.0,
+            "requestToBeForgotten": False,
+            "state": state,
+            "stateTransitions": {"accepted": stamp, state: stamp},
+            "fraudState": "passed",
+            "fraudStateTransitions": {"passed": stamp},
+            "liveMode": False,
+            "customerType": customer["type"],
+            "chargeType": "customer_initiated",
+            "upstreamId": order.key,
+        }
+        self.sequence(order_id)
 
     def insert(self, customer: dict[str, Any]) -> None:
         self.customers[customer["id"]] = customer
@@ -174,11 +207,12 @@ class DigitalRiverStore:
         *,
         owner: dict[str, Any] | None = None,
         reusable: bool = True,
+        created: str | None = None,
     ) -> dict[str, Any]:
         """A chargeable source, as DigitalRiver.js would have created it in the browser."""
         source: dict[str, Any] = {
             "id": source_id,
-            "createdTime": now(),
+            "createdTime": created or now(),
             "type": "creditCard",
             "reusable": reusable,
             "state": "chargeable",
@@ -189,6 +223,26 @@ class DigitalRiverStore:
         }
         if owner is not None:
             source["owner"] = owner
+        self.sources[source_id] = source
+        return source
+
+    def add_credit_source(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A secondary `customerCredit` source: chargeable, never reusable (never saved)."""
+        source_id = self.new_uuid()
+        source: dict[str, Any] = {
+            "id": source_id,
+            "createdTime": now(),
+            "type": "customerCredit",
+            "reusable": False,
+            "state": "chargeable",
+            "flow": "standard",
+            "clientSecret": f"{source_id}_{self.new_uuid()}",
+            "customerCredit": body.get("customerCredit", {}),
+            "liveMode": False,
+        }
+        for key in ("amount", "paymentSessionId", "owner", "upstreamId"):
+            if key in body:
+                source[key] = body[key]
         self.sources[source_id] = source
         return source
 

@@ -9,6 +9,9 @@ parse the supplied filter`." The SDK's `like(name,jon)` (no `*`) finds "Jonathan
 so `like` without a wildcard means "contains"; by the rulings `eq` compares exactly
 and `like` ignores case. A filter compiles to a predicate over a record's filterable
 values, so an unsupported field or operator is refused even when nothing is listed.
+With `EP-Disable-Beta-Filtering: true` only the classic language is read: an OR group
+or `is_null` is then unparsable. The order attributes the orders spec lists but this
+sandbox holds no data for (an order's products) are refused as `NotHeld`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 MAX_CONDITIONS = 10
 MAX_LENGTH = 8 * 1024
@@ -41,20 +44,25 @@ class Unparsable(ValueError):
     """Any filter the API answers with 400 `Could not parse the supplied filter`."""
 
 
+class NotHeld(Unparsable):
+    """A documented attribute whose data the sandbox does not keep."""
+
+
 @dataclass(frozen=True)
 class Attribute:
-    """A filterable attribute: its operators, and whether its values are moments."""
+    """A filterable attribute: its operators, how its values compare, whether it is held."""
 
     ops: frozenset[str]
-    moment: bool = False
+    kind: Literal["text", "moment", "number"] = "text"
+    held: bool = True
 
 
 CUSTOMER_FILTERS = {
     "email": Attribute(TEXT_OPS),
     "name": Attribute(TEXT_OPS),
     "id": Attribute(COMPARE_OPS),
-    "created_at": Attribute(COMPARE_OPS, moment=True),
-    "updated_at": Attribute(COMPARE_OPS, moment=True),
+    "created_at": Attribute(COMPARE_OPS, "moment"),
+    "updated_at": Attribute(COMPARE_OPS, "moment"),
     "external_ref": Attribute(frozenset({"eq"})),
 }
 ORDER_FILTERS = {
@@ -64,18 +72,32 @@ ORDER_FILTERS = {
     "name": Attribute(TEXT_OPS),
     "email": Attribute(TEXT_OPS),
     "customer_id": Attribute(TEXT_OPS),
-    "external_ref": Attribute(TEXT_OPS),
+    "account_id": Attribute(TEXT_OPS),
+    "account_member_id": Attribute(TEXT_OPS),
+    "contact.name": Attribute(TEXT_OPS),
+    "contact.email": Attribute(TEXT_OPS),
+    "shipping_postcode": Attribute(TEXT_OPS),
+    "billing_postcode": Attribute(TEXT_OPS),
+    "with_tax": Attribute(COMPARE_OPS - {"eq"}, "number"),
+    "without_tax": Attribute(COMPARE_OPS - {"eq"}, "number"),
     "currency": Attribute(frozenset({"eq"})),
-    "created_at": Attribute(COMPARE_OPS, moment=True),
-    "updated_at": Attribute(COMPARE_OPS, moment=True),
+    "product_id": Attribute(frozenset({"eq"}), held=False),
+    "product_sku": Attribute(frozenset({"eq"}), held=False),
+    "created_at": Attribute(COMPARE_OPS, "moment"),
+    "updated_at": Attribute(COMPARE_OPS, "moment"),
+    "external_ref": Attribute(TEXT_OPS),
+    "order_number": Attribute(TEXT_OPS),
 }
+"""The orders spec's table: `with_tax`/`without_tax` take `gt ge lt le` on integers."""
 
 
-def compile_filter(text: str, attributes: Mapping[str, Attribute]) -> Predicate:
+def compile_filter(
+    text: str, attributes: Mapping[str, Attribute], *, beta: bool = True
+) -> Predicate:
     """The predicate a whole `filter` value stands for; `Unparsable` if it is not one."""
     if len(text.encode()) > MAX_LENGTH:
         raise Unparsable(text)
-    reader = _Reader(text, attributes)
+    reader = _Reader(text, attributes, beta=beta)
     predicate = reader.all_of()
     if reader.rest or reader.conditions > MAX_CONDITIONS:
         raise Unparsable(text)
@@ -87,9 +109,10 @@ class _Reader:
 
     CALL = re.compile(r"\s*([a-z_]+)\(")
 
-    def __init__(self, text: str, attributes: Mapping[str, Attribute]) -> None:
+    def __init__(self, text: str, attributes: Mapping[str, Attribute], *, beta: bool) -> None:
         self.rest = text
         self.attributes = attributes
+        self.beta = beta
         self.conditions = 0
 
     def take(self, token: str) -> bool:
@@ -105,7 +128,7 @@ class _Reader:
         return lambda values: all(part(values) for part in parts)
 
     def one(self) -> Predicate:
-        if self.take("("):
+        if self.beta and self.take("("):
             options = [self.all_of()]
             while self.take("|"):
                 options.append(self.all_of())
@@ -143,13 +166,15 @@ class _Reader:
         attribute = self.attributes.get(field)
         if attribute is None:
             raise Unparsable(field)
-        if op == "is_null":
+        if not attribute.held:
+            raise NotHeld(field)
+        if op == "is_null" and self.beta:
             if operands:
                 raise Unparsable(op)
             return lambda values: values.get(field) is None
         if op not in attribute.ops or len(operands) != 1:
             raise Unparsable(op)
-        test = _moment_test(op, operands[0]) if attribute.moment else _text_test(op, operands[0])
+        test = TESTS[attribute.kind](op, operands[0])
         return lambda values: (value := values.get(field)) is not None and test(value)
 
 
@@ -169,6 +194,22 @@ def _moment_test(op: str, operand: str) -> Callable[[str], bool]:
         return lambda value: moment(value).date() == wanted.date()
     ordering = ORDERINGS[op]
     return lambda value: ordering(moment(value), wanted)
+
+
+def _number_test(op: str, operand: str) -> Callable[[str], bool]:
+    try:
+        wanted = int(operand.strip())
+    except ValueError as exc:
+        raise Unparsable(operand) from exc
+    ordering = ORDERINGS[op]
+    return lambda value: ordering(int(value), wanted)
+
+
+TESTS: dict[str, Callable[[str, str], Callable[[str], bool]]] = {
+    "text": _text_test,
+    "moment": _moment_test,
+    "number": _number_test,
+}
 
 
 def moment(text: str) -> datetime:

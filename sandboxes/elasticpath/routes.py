@@ -13,10 +13,14 @@
   read back as a boolean; a duplicate email (case-insensitive) on create or update is
   409 `Duplicate email`. Addresses: unlimited per customer, create 200, PUT partial,
   DELETE 204.
-- Lists: `page[limit]` 1..100 (default 25), `page[offset]` 0..10000, `sort` with `-`
-  for descending, the filter language of `filters.py` on the documented attributes,
-  `links`, `meta.page`, `meta.results`. Orders are read-only here, filterable on a
-  subset of their documented attributes.
+- Lists: `page[limit]` 1..100 (default 25), `page[offset]` 0..10000,
+  `page[total_method]` `exact` or `observed` (both counted exactly here), `sort` with
+  `-` for descending, the filter language of `filters.py` on the documented attributes
+  (`EP-Disable-Beta-Filtering: true` for the classic language only), `links`,
+  `meta.page`, `meta.results`. Orders are read-only here; filtering them on products
+  is refused (the sandbox keeps no order items).
+- An address write may omit `type` (the addresses spec defaults it to `address`); a
+  customer write must name it.
 
 Sandbox control surface (not Elastic Path API, no auth): `POST /_tokens/expire`
 expires every access token issued so far; `PUT /_tokens/lifetime` with
@@ -38,6 +42,7 @@ from sandboxes.elasticpath.filters import (
     ORDER_FILTERS,
     UNPARSABLE,
     Attribute,
+    NotHeld,
     Unparsable,
     compile_filter,
 )
@@ -60,6 +65,8 @@ PAGE_LIMIT_MAX = 100
 PAGE_OFFSET_MAX = 10_000
 CLIENT_CREDENTIALS = "client_credentials"
 IMPLICIT = "implicit"
+TOTAL_METHODS = ("exact", "observed")
+BETA_OFF_HEADER = "ep-disable-beta-filtering"
 CUSTOMER_SORTS = ("created_at", "email", "id", "name", "updated_at")
 ORDER_SORTS = ("created_at", "payment", "shipping", "status", "updated_at")
 
@@ -68,8 +75,8 @@ def _bad_int(name: str, low: int, high: int) -> ApiError:
     return ApiError(400, "Bad Request", f"{name} must be an integer from {low} to {high}", name)
 
 
-async def _data(request: Request, kind: str) -> dict[str, Any]:
-    return data_of(await json_object(request, bad_body, required=False), kind)
+async def _data(request: Request, kind: str, *, typed: bool = True) -> dict[str, Any]:
+    return data_of(await json_object(request, bad_body, required=False), kind, typed=typed)
 
 
 def _sorted(
@@ -97,8 +104,13 @@ def _filtered(
     text = request.query_params.get("filter")
     if not text:
         return items
+    beta = request.headers.get(BETA_OFF_HEADER, "").strip().lower() != "true"
     try:
-        wanted = compile_filter(text, attributes)
+        wanted = compile_filter(text, attributes, beta=beta)
+    except NotHeld as exc:
+        raise ApiError(
+            400, "Bad Request", f"This sandbox keeps no data to filter on {exc}", "filter"
+        ) from exc
     except Unparsable as exc:
         raise ApiError(400, "Bad Request", UNPARSABLE) from exc
     return [item for item in items if wanted(value_of(item))]
@@ -109,6 +121,14 @@ def _listing(request: Request, items: list[dict[str, Any]]) -> tuple[list[Any], 
     params = request.query_params
     limit = int_param(params, "page[limit]", PAGE_LIMIT_DEFAULT, (1, PAGE_LIMIT_MAX), _bad_int)
     offset = int_param(params, "page[offset]", 0, (0, PAGE_OFFSET_MAX), _bad_int)
+    method = params.get("page[total_method]", "exact")
+    if method not in TOTAL_METHODS:
+        raise ApiError(
+            400,
+            "Bad Request",
+            f"page[total_method] must be one of {','.join(TOTAL_METHODS)}",
+            "page[total_method]",
+        )
     total = len(items)
     pages = math.ceil(total / limit)
     last = max(pages - 1, 0) * limit
@@ -159,7 +179,11 @@ def routes(app: FastAPI, store: ElasticPathStore) -> None:
             "application/x-www-form-urlencoded"
         ):
             raise ApiError(400, "Bad Request", "Use application/x-www-form-urlencoded")
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+        try:
+            text = (await request.body()).decode()
+        except UnicodeDecodeError:
+            raise ApiError(400, "Bad Request", "The form body is not UTF-8") from None
+        form = {k: v[0] for k, v in parse_qs(text).items()}
         grant = form.get("grant_type")
         if grant not in {CLIENT_CREDENTIALS, IMPLICIT}:
             raise ApiError(400, "Bad Request", "grant_type must be client_credentials or implicit")
@@ -280,7 +304,7 @@ def routes(app: FastAPI, store: ElasticPathStore) -> None:
     async def create_address(request: Request, customer_id: str) -> dict[str, Any]:
         reach(request, customer_id)
         store.customer(customer_id)
-        data = await _data(request, "address")
+        data = await _data(request, "address", typed=False)
         check_address(data, None)
         if "id" in data:
             raise ApiError(400, "Bad Request", "id cannot be set", "data.id")
@@ -300,7 +324,7 @@ def routes(app: FastAPI, store: ElasticPathStore) -> None:
     async def update_address(request: Request, customer_id: str, address_id: str) -> dict[str, Any]:
         reach(request, customer_id)
         address = store.address(customer_id, address_id)
-        data = await _data(request, "address")
+        data = await _data(request, "address", typed=False)
         check_address(data, address_id)
         apply(address, data, ADDRESS_FIELDS)
         address["updated_at"] = now()

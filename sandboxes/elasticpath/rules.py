@@ -1,6 +1,7 @@
 """What the Elastic Path emulator refuses in a write, and how a write lands (§3, §5).
 
-Writes are `{"data": {"type": ...}}`; a customer takes `name` and `email` (which
+Writes are `{"data": {"type": ...}}` (an address's `type` may be left out: the
+addresses spec defaults it); a customer takes `name` and `email` (which
 cannot be cleared), `password` and `external_ref` of at most 2048 characters; an
 address takes its documented string fields and a 2-letter country. A write is
 partial: absent fields stay, `null` or `""` clears.
@@ -21,12 +22,12 @@ EMAIL_RE = re.compile(r"^[^@\s.][^@\s]*@[^@\s]+\.[^@\s]+$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 
-def data_of(body: Any, kind: str) -> dict[str, Any]:
-    """The `data` object of a write, which must name its `type`."""
+def data_of(body: Any, kind: str, *, typed: bool = True) -> dict[str, Any]:
+    """The `data` object of a write, which names its `type` unless `typed` is False."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise data_required()
     data: dict[str, Any] = body["data"]
-    if data.get("type") != kind:
+    if data.get("type", None if typed else kind) != kind:
         raise ApiError(400, "Bad Request", f"type must be {kind}", "data.type")
     return data
 

@@ -22,7 +22,7 @@ from typing import Any
 from gateway.model import ProviderName
 from sandboxes.elasticpath.errors import ApiError, unauthorized
 from sandboxes.kit import decode_state, encode_state
-from sandboxes.seed import Person, SeedOrder
+from sandboxes.seed import Person, SeedAddress, SeedOrder
 
 DEMO_CLIENT_ID = "sandbox-elasticpath-client-id"
 DEMO_CLIENT_SECRET = "sandbox-elasticpath-client-secret"
@@ -230,16 +230,7 @@ class ElasticPathStore:
         amount, currency = order.amount, order.currency
         status, payment, shipping = ORDER_STATES[order.state]
         stamp = iso(order.created_at)
-        address = person.addresses[0]
-        postal = {
-            "first_name": person.given_name,
-            "last_name": person.family_name,
-            "line_1": address.line1,
-            "city": address.city,
-            "region": address.region,
-            "postcode": address.postal_code,
-            "country": address.country,
-        }
+        billing = order_address(person, person.addresses[0])
         order_id = self.new_id()
         self.orders[order_id] = {
             "type": "order",
@@ -247,12 +238,17 @@ class ElasticPathStore:
             "status": status,
             "payment": payment,
             "shipping": shipping,
+            "anonymized": False,
             "customer": {
                 "name": f"{person.given_name} {person.family_name}",
                 "email": person.email_in(ProviderName.ELASTIC_PATH),
             },
-            "shipping_address": postal,
-            "billing_address": postal,
+            "shipping_address": {
+                **billing,
+                "phone_number": person.phone_in(ProviderName.ELASTIC_PATH),
+                "instructions": "",
+            },
+            "billing_address": billing,
             "links": {},
             "meta": {
                 "display_price": {
@@ -267,6 +263,24 @@ class ElasticPathStore:
                 "customer": {"data": {"type": "customer", "id": customer_id}},
             },
         }
+
+
+def order_address(person: Person, address: SeedAddress) -> dict[str, str]:
+    """Every field the orders spec requires of a billing address; unknown ones are `""`,
+    as Elastic Path answers them. The seed's region is a US state or a UK/Irish county."""
+    state = address.region if address.country == "US" else ""
+    return {
+        "first_name": person.given_name,
+        "last_name": person.family_name,
+        "company_name": person.company_name or "",
+        "line_1": address.line1,
+        "line_2": address.line2 or "",
+        "city": address.city,
+        "postcode": address.postal_code,
+        "county": "" if state else address.region,
+        "country": address.country,
+        "region": state,
+    }
 
 
 def _money(amount: int, currency: str) -> dict[str, Any]:
@@ -325,9 +339,14 @@ def customer_values(customer: Mapping[str, Any]) -> dict[str, str | None]:
 
 
 def order_values(order: Mapping[str, Any]) -> dict[str, str | None]:
+    """What each documented order filter attribute reads (orders spec, `Filtering`)."""
     customer = order.get("customer") or {}
-    related = ((order.get("relationships") or {}).get("customer") or {}).get("data") or {}
-    price = order["meta"]["display_price"]["with_tax"]
+    contact = order.get("contact") or {}
+    relationships = order.get("relationships") or {}
+    related = (relationships.get("customer") or {}).get("data") or {}
+    account = (relationships.get("account") or {}).get("data") or {}
+    member = (relationships.get("account_member") or {}).get("data") or {}
+    price = order["meta"]["display_price"]
     return {
         "status": order["status"],
         "payment": order["payment"],
@@ -335,8 +354,17 @@ def order_values(order: Mapping[str, Any]) -> dict[str, str | None]:
         "name": customer.get("name"),
         "email": customer.get("email"),
         "customer_id": related.get("id"),
+        "account_id": account.get("id"),
+        "account_member_id": member.get("id"),
+        "contact.name": contact.get("name"),
+        "contact.email": contact.get("email"),
+        "shipping_postcode": (order.get("shipping_address") or {}).get("postcode"),
+        "billing_postcode": (order.get("billing_address") or {}).get("postcode"),
+        "with_tax": str(price["with_tax"]["amount"]),
+        "without_tax": str(price["without_tax"]["amount"]),
+        "currency": price["with_tax"]["currency"],
         "external_ref": order.get("external_ref"),
-        "currency": price["currency"],
+        "order_number": order.get("order_number"),
         "created_at": order["meta"]["timestamps"]["created_at"],
         "updated_at": order["meta"]["timestamps"]["updated_at"],
     }

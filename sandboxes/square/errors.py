@@ -16,8 +16,15 @@ ROUTING = {404: ("NOT_FOUND", "Not found."), 405: ("METHOD_NOT_ALLOWED", "Method
 
 
 class SquareApiError(EmulatorError):
-    def __init__(self, status: int, code: str, detail: str, field: str | None = None) -> None:
-        super().__init__(status, detail)
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(status, detail, headers)
         category = {
             401: "AUTHENTICATION_ERROR",
             429: "RATE_LIMIT_ERROR",

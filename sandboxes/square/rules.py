@@ -1,56 +1,35 @@
-"""What the Square emulator refuses, how it writes, matches, sorts and pages (square.md).
+"""How the Square emulator checks, writes, matches, sorts and pages customers (square.md).
 
-Field limits and formats of a customer write; the sparse write (`null` or `""`
-clears, the address is replaced whole); search's exact and fuzzy matching; and the
-offset cursor, bound to the query it was issued for so a cursor from another query
-is `INVALID_CURSOR`.
+The formats a customer write must have (email, a 9-16 digit phone, a birthday that
+exists); the sparse write (`null`, or `""` as older API versions did, clears a field;
+the address is merged field by field and its `first_name`/`last_name` are ignored, as
+the spec says); SearchCustomers' filters, every one of them applied or refused; and the
+offset cursor, bound to the query it was issued for so a cursor from another query is
+`INVALID_CURSOR`.
 """
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sandboxes.kit import decode_state, encode_state
 from sandboxes.square.errors import SquareApiError, invalid_cursor
+from sandboxes.square.shapes import parse_time
 
-WRITABLE = {
-    "given_name": 300,
-    "family_name": 300,
-    "nickname": 100,
-    "company_name": 500,
-    "email_address": 254,
-    "phone_number": 32,
-    "reference_id": 100,
-    "note": 4000,
-    "birthday": 10,
-}
-ADDRESS_FIELDS = {
-    "address_line_1",
-    "address_line_2",
-    "address_line_3",
-    "locality",
-    "sublocality",
-    "administrative_district_level_1",
-    "administrative_district_level_2",
-    "postal_code",
-    "country",
-    "first_name",
-    "last_name",
-}
 IDENTITY = ("given_name", "family_name", "company_name", "email_address", "phone_number")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-BIRTHDAY_RE = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
+IGNORED_ADDRESS_FIELDS = ("first_name", "last_name")
+MAX_SEGMENT_IDS = 3
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE_RE = re.compile(r"\+?[\d\s().-]+")
+BIRTHDAY_RE = re.compile(r"(?:(\d{4})-)?(\d{2})-(\d{2})", re.ASCII)
 
-
-def _parse_time(value: str, field: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise SquareApiError(400, "INVALID_TIME", f"Invalid time `{value}`.", field) from exc
+Matcher = Callable[[dict[str, Any]], bool]
 
 
 def _digits(value: str) -> str:
@@ -58,125 +37,189 @@ def _digits(value: str) -> str:
 
 
 def fingerprint(body: dict[str, Any]) -> str:
-    """What a cursor is bound to: the query it was issued for."""
+    """What a cursor or an idempotency key is bound to: the request it was issued for."""
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def validate_fields(body: dict[str, Any], allowed: set[str]) -> None:
-    for key in body:
-        if key not in allowed:
-            raise SquareApiError(
-                400, "UNKNOWN_BODY_PARAMETER", f"Unknown body parameter `{key}`.", key
-            )
-    for key, limit in WRITABLE.items():
-        value = body.get(key)
-        if value is None or value == "":
-            continue
-        if not isinstance(value, str):
-            raise SquareApiError(400, "EXPECTED_STRING", f"Expected `{key}` to be a string.", key)
-        if len(value) > limit:
-            raise SquareApiError(400, "VALUE_TOO_LONG", f"`{key}` is too long.", key)
-    email = body.get("email_address")
-    if email and not EMAIL_RE.match(email):
+def check_formats(data: dict[str, Any], prefix: str = "") -> None:
+    """Email, phone and birthday as Square accepts them; the birthday becomes `YYYY-MM-DD`."""
+    email = data.get("email_address")
+    if email and not EMAIL_RE.fullmatch(email):
         raise SquareApiError(
-            400, "INVALID_EMAIL_ADDRESS", "The email address is invalid.", "email_address"
+            400, "INVALID_EMAIL_ADDRESS", "The email address is invalid.", f"{prefix}email_address"
         )
-    phone = body.get("phone_number")
-    if phone and not (re.fullmatch(r"[+\d\s().-]+", phone) and 9 <= len(_digits(phone)) <= 16):
+    phone = data.get("phone_number")
+    if phone and not (PHONE_RE.fullmatch(phone) and 9 <= len(_digits(phone)) <= 16):
         raise SquareApiError(
-            400, "INVALID_PHONE_NUMBER", "The phone number is invalid.", "phone_number"
+            400, "INVALID_PHONE_NUMBER", "The phone number is invalid.", f"{prefix}phone_number"
         )
-    birthday = body.get("birthday")
+    birthday = data.get("birthday")
     if birthday:
-        match = BIRTHDAY_RE.match(birthday)
-        if not match or not (1 <= int(match[2]) <= 12 and 1 <= int(match[3]) <= 31):
-            raise SquareApiError(400, "INVALID_TIME", "The birthday is invalid.", "birthday")
-        body["birthday"] = f"{match[1] or '0000'}-{match[2]}-{match[3]}"
-    address = body.get("address")
-    if address is not None and address != "":
-        if not isinstance(address, dict):
-            raise SquareApiError(400, "EXPECTED_OBJECT", "Expected an address object.", "address")
-        for key in address:
-            if key not in ADDRESS_FIELDS:
-                raise SquareApiError(
-                    400, "UNKNOWN_BODY_PARAMETER", f"Unknown address field `{key}`.", key
-                )
-        country = address.get("country")
-        if country is not None and not re.fullmatch(r"[A-Z]{2}", str(country)):
-            raise SquareApiError(
-                400, "INVALID_ENUM_VALUE", "`country` is not a valid country.", "country"
-            )
+        data["birthday"] = _birthday(birthday, f"{prefix}birthday")
 
 
-def apply(customer: dict[str, Any], body: dict[str, Any]) -> None:
-    """A sparse write: `null` or `""` clears a field; the address is replaced whole."""
-    for key, value in body.items():
-        if key == "address":
-            cleaned = (
-                {k: v for k, v in value.items() if v not in (None, "")}
-                if isinstance(value, dict)
-                else {}
-            )
-            if cleaned:
-                customer["address"] = cleaned
+def _birthday(value: str, field: str) -> str:
+    """`YYYY-MM-DD` or `MM-DD` naming a day that exists (29 February only in a leap year)."""
+    match = BIRTHDAY_RE.fullmatch(value)
+    if match:
+        year, month, day = match[1] or "0000", int(match[2]), int(match[3])
+        calendar_year = 2000 if year == "0000" else int(year)  # no year: any 29 February
+        if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(calendar_year, month)[1]:
+            return f"{year}-{match[2]}-{match[3]}"
+    raise SquareApiError(400, "INVALID_TIME", "The birthday is not a real date.", field)
+
+
+def has_identity(data: dict[str, Any]) -> bool:
+    return any(data.get(field) for field in IDENTITY)
+
+
+def identity_missing(field: str | None = None) -> SquareApiError:
+    return SquareApiError(
+        400,
+        "BAD_REQUEST",
+        "At least one of given_name, family_name, company_name, email_address, "
+        "or phone_number is required for a customer.",
+        field,
+    )
+
+
+def apply(record: dict[str, Any], data: dict[str, Any]) -> None:
+    """A sparse write: `null` or `""` clears; the address merges one field at a time."""
+    for key, value in data.items():
+        if key == "address" and isinstance(value, dict):
+            merged = {**record.get("address", {}), **value}
+            kept = {
+                k: v
+                for k, v in merged.items()
+                if v not in (None, "") and k not in IGNORED_ADDRESS_FIELDS
+            }
+            if kept:
+                record["address"] = kept
             else:
-                customer.pop("address", None)
+                record.pop("address", None)
+        elif key == "tax_ids" and isinstance(value, dict):
+            kept = {k: v for k, v in {**record.get("tax_ids", {}), **value}.items() if v}
+            if kept:
+                record["tax_ids"] = kept
+            else:
+                record.pop("tax_ids", None)
         elif value is None or value == "":
-            customer.pop(key, None)
+            record.pop(key, None)
         else:
-            customer[key] = value
+            record[key] = value
 
 
-def _matches_text(value: str | None, condition: dict[str, str], field: str) -> bool:
-    if "exact" in condition and "fuzzy" in condition:
-        raise SquareApiError(400, "INVALID_VALUE", "Use exact or fuzzy, not both.", field)
-    if value is None:
-        return False
-    if "exact" in condition:
-        if field == "phone_number":
-            return _digits(value) == _digits(condition["exact"])
-        return value.lower() == condition["exact"].lower()
-    tokens = re.split(r"[\s._@+()-]+", condition.get("fuzzy", "").lower())
-    haystack = value.lower()
-    return all(token in haystack for token in tokens if token)
+def _text_matcher(name: str, condition: dict[str, Any] | None) -> Matcher | None:
+    """Exact or fuzzy, never both; case-insensitive; phones compared as E.164 digits."""
+    if not condition:
+        return None
+    exact, fuzzy = condition.get("exact"), condition.get("fuzzy")
+    if exact is not None and fuzzy is not None:
+        raise SquareApiError(
+            400,
+            "CONFLICTING_PARAMETERS",
+            "A text filter takes `exact` or `fuzzy`, not both.",
+            f"query.filter.{name}",
+        )
+    if exact is not None:
+        if name == "phone_number":
+            if not exact.strip().startswith("+"):
+                raise SquareApiError(
+                    400,
+                    "INVALID_PHONE_NUMBER",
+                    "An exact phone filter takes an E.164 number, with its `+` and country code.",
+                    f"query.filter.{name}.exact",
+                )
+            wanted = _digits(exact)
+            return lambda c: bool(c.get(name)) and _digits(c[name]) == wanted
+        return lambda c: str(c.get(name) or "").lower() == exact.lower() and name in c
+    if fuzzy is None:
+        return None
+    tokens = [t for t in re.split(r"[^0-9a-z]+", fuzzy.lower()) if t]
+    return lambda c: name in c and all(t in str(c[name]).lower() for t in tokens)
 
 
-def search_filter(customer: dict[str, Any], flt: dict[str, Any]) -> bool:
-    for field in ("email_address", "phone_number", "reference_id"):
-        if field in flt and not _matches_text(customer.get(field), flt[field], field):
-            return False
-    if "created_at" in flt:
-        created = _parse_time(customer["created_at"], "created_at")
-        start, end = flt["created_at"].get("start_at"), flt["created_at"].get("end_at")
-        if start and created < _parse_time(start, "start_at"):
-            return False
-        if end and created > _parse_time(end, "end_at"):
-            return False
-    return True
+def _time_matcher(name: str, window: dict[str, Any] | None) -> Matcher | None:
+    if not window:
+        return None
+    start, end = window.get("start_at"), window.get("end_at")
+    low = parse_time(start, f"query.filter.{name}.start_at") if start else None
+    high = parse_time(end, f"query.filter.{name}.end_at") if end else None
+
+    def inside(customer: dict[str, Any]) -> bool:
+        moment = datetime.fromisoformat(customer[name].replace("Z", "+00:00"))
+        return (low is None or moment >= low) and (high is None or moment <= high)
+
+    return inside
+
+
+def _source_matcher(condition: dict[str, Any] | None) -> Matcher | None:
+    values = (condition or {}).get("values")
+    if not values:
+        return None
+    include = (condition or {}).get("rule") in (None, "INCLUDE")
+    return lambda c: (c.get("creation_source") in values) == include
+
+
+def _refuse_memberships(flt: dict[str, Any]) -> Matcher | None:
+    """This seller has no groups and no segments, so any group or segment id is unknown.
+
+    An unknown group id empties the result, as documented; an unknown segment id is
+    `400 BAD_REQUEST` naming it; custom attributes need definitions, of which there are none.
+    """
+    segments = [i for part in (flt.get("segment_ids") or {}).values() for i in part or []]
+    if len(segments) > MAX_SEGMENT_IDS:
+        raise SquareApiError(
+            400,
+            "ARRAY_LENGTH_TOO_LONG",
+            "The segment filter takes at most 3 segment ids.",
+            "query.filter.segment_ids",
+        )
+    if segments:
+        raise SquareApiError(
+            400,
+            "BAD_REQUEST",
+            f"Segment with ID `{segments[0][:64]}` not found.",
+            "query.filter.segment_ids",
+        )
+    for index, attribute in enumerate((flt.get("custom_attribute") or {}).get("filters") or []):
+        raise SquareApiError(
+            400,
+            "BAD_REQUEST",
+            f"No custom attribute definition `{attribute['key'][:64]}` is visible to this app.",
+            f"query.filter.custom_attribute.filters[{index}].key",
+        )
+    groups = [i for part in (flt.get("group_ids") or {}).values() for i in part or []]
+    return (lambda _: False) if groups else None
+
+
+def customer_matcher(flt: dict[str, Any] | None) -> Matcher:
+    """One predicate for a SearchCustomers filter (its parts ANDed), refused before any match."""
+    flt = flt or {}
+    parts = [
+        _refuse_memberships(flt),
+        *(_text_matcher(n, flt.get(n)) for n in ("email_address", "phone_number", "reference_id")),
+        *(_time_matcher(n, flt.get(n)) for n in ("created_at", "updated_at")),
+        _source_matcher(flt.get("creation_source")),
+    ]
+    checks = [part for part in parts if part is not None]
+    return lambda customer: all(check(customer) for check in checks)
 
 
 def page(
     key: str,
     items: list[dict[str, Any]],
-    limit: Any,
+    limit: int,
     cursor: str | None,
     bound_to: str,
-    *,
-    most: int = 100,
 ) -> dict[str, Any]:
     """`{key: [...], "cursor"?}` from the offset in `cursor`; `{}` when empty, as Square answers."""
-    if not isinstance(limit, int) or isinstance(limit, bool):
-        raise SquareApiError(400, "EXPECTED_INTEGER", "Expected `limit` to be an integer.", "limit")
-    if limit < 1:
-        raise SquareApiError(400, "VALUE_TOO_LOW", "`limit` must be at least 1.", "limit")
-    if limit > most:
-        raise SquareApiError(400, "VALUE_TOO_HIGH", f"`limit` must be at most {most}.", "limit")
     offset = 0
     if cursor:
         state = decode_state(cursor)
         if state is None or state.get("h") != bound_to or not isinstance(state.get("o"), int):
             raise invalid_cursor()
-        offset = state["o"]
+        offset = max(0, state["o"])
     chunk = items[offset : offset + limit]
     if not chunk:
         return {}
@@ -187,10 +230,13 @@ def page(
 
 
 def listable(customer: dict[str, Any]) -> bool:
-    return any(customer.get(field) for field in IDENTITY)
+    return has_identity(customer)
 
 
-def sort_customers(customers: list[dict[str, Any]], field: str, order: str) -> list[dict[str, Any]]:
+def sort_customers(
+    customers: list[dict[str, Any]], field: str | None, order: str | None
+) -> list[dict[str, Any]]:
+    """`DEFAULT` is alphabetical on the names, then company, email, phone; ASC unless DESC."""
     if field == "CREATED_AT":
         key = lambda c: (c["created_at"], c["id"])  # noqa: E731 - a sort key, read inline
     else:

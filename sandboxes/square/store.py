@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gateway.model import ProviderName
@@ -12,7 +12,32 @@ from sandboxes.seed import Person
 from sandboxes.square.errors import SquareApiError
 
 LOCATION_ID = "LSANDBOX0MAIN"
+MERCHANT_ID = "MSANDBOX"
 ORDER_STATES = {"COMPLETED": "COMPLETED", "OPEN": "OPEN", "CANCELED": "CANCELED"}
+CLOSED_STATES = {"COMPLETED", "CANCELED"}
+TIME_TO_CLOSE = timedelta(minutes=20)
+LOCATION: dict[str, Any] = {
+    "id": LOCATION_ID,
+    "name": "Sandbox main street",
+    "address": {
+        "address_line_1": "1 Market St",
+        "locality": "San Francisco",
+        "administrative_district_level_1": "CA",
+        "postal_code": "94105",
+        "country": "US",
+    },
+    "timezone": "America/Los_Angeles",
+    "capabilities": ["CREDIT_CARD_PROCESSING"],
+    "status": "ACTIVE",
+    "created_at": "2020-01-01T00:00:00.000Z",
+    "merchant_id": MERCHANT_ID,
+    "country": "US",
+    "language_code": "en-US",
+    "currency": "USD",
+    "business_name": "Sandbox main street",
+    "type": "PHYSICAL",
+    "mcc": "5999",
+}
 
 
 def now() -> str:
@@ -31,7 +56,9 @@ class SquareStore:
         self.customers: dict[str, dict[str, Any]] = {}
         self.cards: dict[str, dict[str, Any]] = {}
         self.orders: list[dict[str, Any]] = []
+        self.locations: dict[str, dict[str, Any]] = {LOCATION_ID: LOCATION}
         self.idempotency: dict[str, tuple[str, dict[str, Any]]] = {}
+        """A key's scope-qualified name -> (the request it was used for, the first answer)."""
         self.used_nonces: set[str] = set()
 
     def new_id(self, length: int = 26) -> str:
@@ -76,19 +103,31 @@ class SquareStore:
             for card in person.cards:
                 self.add_card(customer["id"], card.brand, card.last4, card.exp_month, card.exp_year)
             for order in person.orders:
-                stamp = iso(order.created_at)
                 self.orders.append(
-                    {
-                        "id": self.new_id(24),
-                        "location_id": LOCATION_ID,
-                        "customer_id": customer["id"],
-                        "state": ORDER_STATES[order.state],
-                        "total_money": {"amount": order.amount, "currency": order.currency},
-                        "created_at": stamp,
-                        "updated_at": stamp,
-                        "version": 1,
-                    }
+                    self._order(
+                        customer["id"], order.state, order.amount, order.currency, order.created_at
+                    )
                 )
+
+    def _order(
+        self, customer_id: str, state: str, amount: int, currency: str, created: datetime
+    ) -> dict[str, Any]:
+        """A closed order also has `closed_at`, and its last update is its closing."""
+        native_state = ORDER_STATES[state]
+        order: dict[str, Any] = {
+            "id": self.new_id(24),
+            "location_id": LOCATION_ID,
+            "customer_id": customer_id,
+            "state": native_state,
+            "total_money": {"amount": amount, "currency": currency},
+            "created_at": iso(created),
+            "updated_at": iso(created),
+            "version": 1,
+        }
+        if native_state in CLOSED_STATES:
+            order["closed_at"] = order["updated_at"] = iso(created + TIME_TO_CLOSE)
+            order["version"] = 2
+        return order
 
     def add_card(
         self, customer_id: str, brand: str, last4: str, exp_month: int, exp_year: int
@@ -100,16 +139,33 @@ class SquareStore:
             "exp_month": exp_month,
             "exp_year": exp_year,
             "customer_id": customer_id,
-            "merchant_id": "MSANDBOX",
+            "merchant_id": MERCHANT_ID,
             "enabled": True,
             "card_type": "CREDIT",
             "prepaid_type": "NOT_PREPAID",
             "bin": "411111",
             "version": 1,
-            "created_at": now(),
         }
         self.cards[card["id"]] = card
         return card
+
+    def remembered(self, scope: str, key: str, request_print: str) -> dict[str, Any] | None:
+        """The first answer to `key`, or None if unused; a key reused for another request
+        is `IDEMPOTENCY_KEY_REUSED`, as Square documents."""
+        seen = self.idempotency.get(f"{scope}:{key}")
+        if seen is None:
+            return None
+        if seen[0] != request_print:
+            raise SquareApiError(
+                400,
+                "IDEMPOTENCY_KEY_REUSED",
+                "The idempotency key was already used for a different request.",
+                "idempotency_key",
+            )
+        return seen[1]
+
+    def remember(self, scope: str, key: str, request_print: str, answer: dict[str, Any]) -> None:
+        self.idempotency[f"{scope}:{key}"] = (request_print, answer)
 
     def get(self, customer_id: str) -> dict[str, Any]:
         customer = self.customers.get(customer_id)

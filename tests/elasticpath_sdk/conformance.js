@@ -70,6 +70,9 @@ async function main() {
   out.ownRecord = await outcome(shopper.Customers.Get(id, token.data.token))
   out.wrongPassword = await outcome(shopper.Customers.TokenViaPassword(email, 'not-it'))
 
+  out.orders = await admin.Orders.Limit(3).All()
+  out.order = await admin.Orders.Get(out.orders.data[0].id)
+
   out.deleted = await admin.Customers.Delete(id)
   out.afterDelete = await outcome(admin.Customers.Get(id))
   fs.writeFileSync(process.argv[2], JSON.stringify(out))

@@ -3,9 +3,10 @@
 The official `@elasticpath/js-sdk` (pinned in package.json and its lockfile, installed
 by `npm ci` in this folder) runs in Node against the sandbox served over real loopback
 HTTP, through the SDK's documented custom `host`/`protocol` settings: it authenticates,
-creates, fetches, updates, filters and deletes a customer, creates an address, and logs
-the customer in. An independent client agreeing with the sandbox is the evidence that
-the sandbox speaks Elastic Path's wire format, not just what our adapter expects.
+creates, fetches, updates, filters and deletes a customer, creates an address, logs
+the customer in, and reads orders (whose addresses carry every field the orders spec
+requires). An independent client agreeing with the sandbox is the evidence that the
+sandbox speaks Elastic Path's wire format, not just what our adapter expects.
 """
 
 from __future__ import annotations
@@ -125,3 +126,10 @@ def test_official_js_sdk_drives_the_sandbox(sandbox_host: str, tmp_path: Path) -
     assert out["wrongPassword"]["error"]["errors"][0]["status"] == 401
 
     assert out["afterDelete"]["error"]["errors"][0]["status"] == 404
+
+    [first, *_] = out["orders"]["data"]
+    assert out["order"]["data"] == first
+    address = {"first_name", "last_name", "company_name", "line_1", "line_2", "city"}
+    address |= {"postcode", "county", "country", "region"}
+    assert address <= set(first["billing_address"])
+    assert address | {"phone_number", "instructions"} <= set(first["shipping_address"])

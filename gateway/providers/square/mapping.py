@@ -24,7 +24,7 @@ from gateway.model import (
     PaymentSourceKind,
     ProviderName,
 )
-from gateway.providers.kit import attrs, given
+from gateway.providers.kit import given
 from gateway.providers.timestamps import parse_time
 from gateway.validation import camel
 
@@ -108,10 +108,12 @@ def to_address(native_customer: dict[str, Any]) -> Address | None:
 
 
 def address_body(address: Address | None) -> dict[str, Any] | None:
-    """The complete Square address; Square replaces the address whole."""
+    """The complete Square address, unset fields as `null`: Square merges an address one
+    field at a time, so a field left out would keep its old value."""
     if address is None:
         return None
-    return attrs(address, ADDRESS_FIELDS) or None
+    body = {native: getattr(address, name) for name, native in ADDRESS_FIELDS.items()}
+    return body if any(value is not None for value in body.values()) else None
 
 
 def customer_body(fields: CustomerFields) -> dict[str, Any]:

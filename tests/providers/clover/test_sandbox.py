@@ -17,7 +17,7 @@ import pytest
 
 from gateway.config import SandboxSettings
 from gateway.model import ProviderName
-from sandboxes.clover.app import DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID, create_sandbox
+from sandboxes.clover.app import DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID, DEMO_PAKMS_KEY, create_sandbox
 from sandboxes.clover.limits import Refusal, TokenLimits
 from sandboxes.seed import for_provider, people
 
@@ -383,3 +383,177 @@ async def test_a_sixth_request_in_flight_is_refused() -> None:
         assert busy.headers["retry-after"] == "1"
         limits.done(DEMO_ACCESS_TOKEN)
         assert (await client.get(CUSTOMERS, headers=AUTH)).status_code == 200
+
+
+PAY = {**AUTH, "x-forwarded-for": "203.0.113.7"}
+
+
+async def tokenize(client: httpx.AsyncClient, number: str, **card: str) -> httpx.Response:
+    body = {"card": {"number": number, "exp_month": "12", "exp_year": "2031", "cvv": "123", **card}}
+    return await client.post("/v1/tokens", json=body, headers={"apikey": DEMO_PAKMS_KEY})
+
+
+@pytest.mark.parametrize(
+    ("card", "code"),
+    [
+        ({"number": "4242"}, "invalid_number"),
+        ({"number": "4242424242424241"}, "incorrect_number"),
+        ({"number": "4242424242424242", "exp_month": "13"}, "invalid_expiry_month"),
+        ({"number": "4242424242424242", "exp_year": "203"}, "invalid_expiry_year"),
+        ({"number": "4242424242424242", "exp_year": "2001"}, "expired_card"),
+        ({"number": "4242424242424242", "cvv": "12"}, "invalid_cvc"),
+        ({"number": "4242424242424242", "brand": "VISAA"}, "invalid_card_type"),
+        ({"number": "4242424242424242", "encrypted_pan": "abc=="}, "invalid_request"),
+    ],
+)
+async def test_the_tokenizer_refuses_cards_with_the_documented_codes(
+    clover: httpx.AsyncClient, card: dict[str, str], code: str
+) -> None:
+    refused = await tokenize(clover, **card)
+    assert refused.status_code == 400
+    assert (refused.json()["error"]["type"], refused.json()["error"]["code"]) == (
+        "card_error",
+        code,
+    )
+
+
+async def test_the_tokenizer_takes_the_pakms_key_not_the_access_token(
+    clover: httpx.AsyncClient,
+) -> None:
+    key = (await clover.get("/pakms/apikey", headers=AUTH)).json()["apiAccessKey"]
+    assert key == DEMO_PAKMS_KEY
+    card = {"number": "4242424242424242", "exp_month": "1", "exp_year": "31", "cvv": "1234"}
+    bearer = await clover.post("/v1/tokens", json={"card": card}, headers=AUTH)
+    assert (bearer.status_code, bearer.json()["error"]["type"]) == (401, "authentication_error")
+    token = await tokenize(clover, "6011111111111117")
+    assert token.json()["card"]["brand"] == "DISCOVER"
+
+
+async def test_charges_need_the_client_ip_and_an_idempotency_key(
+    clover: httpx.AsyncClient,
+) -> None:
+    token = (await tokenize(clover, "4242424242424242")).json()["id"]
+    body = {"amount": 1000, "currency": "usd", "source": token}
+    no_ip = await clover.post("/v1/charges", json=body, headers={**AUTH, "idempotency-key": "k1"})
+    assert no_ip.json()["error"]["param"] == "x-forwarded-for"
+    no_key = await clover.post("/v1/charges", json=body, headers=PAY)
+    assert no_key.json()["error"]["param"] == "idempotency-key"
+    invalid = await clover.post(
+        "/v1/charges", json={**body, "amount": -1}, headers={**PAY, "idempotency-key": "k1"}
+    )
+    assert invalid.json()["error"]["code"] == "invalid_charge_amount"
+    first = await clover.post("/v1/charges", json=body, headers={**PAY, "idempotency-key": "k1"})
+    assert first.status_code == 200, "a refused request keeps nothing under its key"
+    again = await clover.post("/v1/charges", json=body, headers={**PAY, "idempotency-key": "k1"})
+    assert again.json() == first.json()
+    other = await clover.post(
+        "/v1/charges", json={**body, "amount": 5}, headers={**PAY, "idempotency-key": "k1"}
+    )
+    assert (other.status_code, other.json()["error"]["type"]) == (400, "idempotency_error")
+    listed = (await clover.get("/v1/charges", params={"limit": 100}, headers=AUTH)).json()
+    assert [c["id"] for c in listed["data"]].count(first.json()["id"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "param", "code"),
+    [
+        ({"currency": "usdx"}, "currency", "parameter_invalid"),
+        ({"amount": 100_000_000}, "amount", "amount_too_large"),
+        ({"ecomind": "pos"}, "ecomind", "parameter_invalid"),
+        ({"description": "x" * 256}, "description", "parameter_invalid"),
+        ({"site_url": "ab"}, "site_url", "parameter_invalid"),
+        ({"tax_amount": -5}, "tax_amount", "invalid_tax_amount"),
+        ({"tip_amount": "5"}, "tip_amount", "invalid_tip_amount"),
+        ({"receipt_email": "nope"}, "receipt_email", "email_invalid"),
+        ({"capture": "no"}, "capture", "parameter_invalid"),
+        ({"tax_rate_uuid": "ABC"}, "tax_rate_uuid", "resource_missing"),
+        ({"threeds": {}}, "threeds", "parameter_invalid"),
+        ({"nickname": "x"}, "nickname", "parameter_unknown"),
+    ],
+)
+async def test_a_charge_is_validated_field_by_field(
+    clover: httpx.AsyncClient, change: dict[str, Any], param: str, code: str
+) -> None:
+    body = {"amount": 1000, "currency": "usd", "source": "clv_1TSTvalidation01", **change}
+    refused = await clover.post("/v1/charges", json=body, headers={**PAY, "idempotency-key": param})
+    assert refused.status_code == 400
+    assert (refused.json()["error"]["param"], refused.json()["error"]["code"]) == (param, code)
+
+
+@pytest.mark.parametrize(
+    ("change", "param"),
+    [
+        ({"items": []}, "items"),
+        ({"items": [{"amount": 1, "type": "gift"}]}, "items[0].type"),
+        ({"items": [{"amount": 1, "quantity": 0}]}, "items[0].quantity"),
+        ({"items": [{"amount": 1, "currency": "eur"}]}, "items[0].currency"),
+        ({"items": [{"amount": 1, "tax_rates": [{"rate": 10**8}]}]}, "items[0].tax_rates[0].rate"),
+        ({"email": "nope"}, "email"),
+        ({"customer": "NOSUCHCUSTOM0"}, "customer"),
+        ({"shipping": {"address": {"country": "USA"}}}, "shipping.address.country"),
+        ({"status": "paid"}, "status"),
+    ],
+)
+async def test_an_order_is_validated_field_by_field(
+    clover: httpx.AsyncClient, change: dict[str, Any], param: str
+) -> None:
+    body = {"currency": "usd", "email": "a@example.com", "items": [{"amount": 100}], **change}
+    refused = await clover.post("/v1/orders", json=body, headers=AUTH)
+    assert (refused.status_code, refused.json()["error"]["param"]) == (400, param)
+
+
+async def test_order_lists_honour_created_and_refuse_unknown_parameters(
+    clover: httpx.AsyncClient,
+) -> None:
+    rows = (await clover.get("/v1/orders", params={"limit": 100}, headers=AUTH)).json()["data"]
+    middle = rows[len(rows) // 2]["created"]
+    newer = await clover.get(
+        "/v1/orders", params={"limit": 100, "created[gt]": middle}, headers=AUTH
+    )
+    assert newer.json()["data"]
+    assert all(o["created"] > middle for o in newer.json()["data"])
+    exact = await clover.get("/v1/orders", params={"created": middle}, headers=AUTH)
+    assert {o["created"] for o in exact.json()["data"]} == {middle}
+    for params in ({"status": "paid"}, {"expand": "customer"}, {"created[gt]": "yesterday"}):
+        refused = await clover.get("/v1/orders", params=params, headers=AUTH)
+        assert refused.status_code == 400, params
+    sdk_params = await clover.get(
+        "/v1/charges", params={"merchantUuid": DEMO_MERCHANT_ID, "is_threeds": "true"}, headers=AUTH
+    )
+    assert sdk_params.json()["data"] == [], "no sandbox charge is 3-D Secure"
+
+
+async def test_a_saved_card_cannot_be_saved_twice(clover: httpx.AsyncClient) -> None:
+    first = (await tokenize(clover, "4242424242424242")).json()["id"]
+    same = (await tokenize(clover, "4242424242424242")).json()["id"]
+    created = await clover.post(
+        "/v1/customers", json={"email": "d@example.com", "source": first}, headers=AUTH
+    )
+    twice = await clover.put(
+        f"/v1/customers/{created.json()['id']}", json={"source": same}, headers=AUTH
+    )
+    assert (twice.status_code, twice.json()["error"]["code"]) == (409, "card_duplicate")
+    unknown = await clover.post(
+        "/v1/customers", json={"email": "d@example.com", "source": same, "vip": True}, headers=AUTH
+    )
+    assert unknown.json()["error"]["code"] == "parameter_unknown"
+
+
+async def test_v3_refuses_undocumented_parameters_and_impossible_birthdays(
+    clover: httpx.AsyncClient,
+) -> None:
+    sorted_list = await clover.get(CUSTOMERS, params={"orderBy": "lastName"}, headers=AUTH)
+    assert (sorted_list.status_code, set(sorted_list.json())) == (400, {"message"})
+    by_query = await clover.get(CUSTOMERS, params={"limit": 1, "access_token": DEMO_ACCESS_TOKEN})
+    assert by_query.status_code == 200
+    for day, status in (({"dobMonth": 2, "dobDay": 30}, 400), ({"dobMonth": 2, "dobDay": 29}, 200)):
+        answer = await clover.post(
+            CUSTOMERS, json={"firstName": "Leap", "metadata": day}, headers=AUTH
+        )
+        assert answer.status_code == status, day
+    not_leap = await clover.post(
+        CUSTOMERS,
+        json={"metadata": {"dobYear": 1900, "dobMonth": 2, "dobDay": 29}},
+        headers=AUTH,
+    )
+    assert not_leap.status_code == 400

@@ -303,19 +303,26 @@ async def test_sources_attach_default_detach_and_never_again(dr: httpx.AsyncClie
     assert error_of(unknown) == (404, "not_found", "not_found", "sourceId")
 
 
-async def test_sources_are_minted_with_the_public_key_only(dr: httpx.AsyncClient) -> None:
+async def test_cards_are_minted_with_the_public_key(dr: httpx.AsyncClient) -> None:
     card = {"number": "4111111111111111", "expirationMonth": 1, "expirationYear": 2032}
     body = {"type": "creditCard", "reusable": False, "creditCard": card}
     with_secret = await dr.post("/sources", json=body)
-    assert error_of(with_secret)[:2] == (401, "unauthorized")
+    assert error_of(with_secret) == (400, "bad_request", "invalid_parameter", "type")
     public = {"Authorization": f"Bearer {DEMO_PUBLIC_KEY}"}
-    bad = await dr.post(
-        "/sources",
-        json={**body, "creditCard": {**card, "number": "4111111111111112"}},
-        headers=public,
-    )
-    assert error_of(bad) == (400, "bad_request", "invalid_parameter", "creditCard.number")
-    minted = await dr.post("/sources", json=body, headers=public)
+    assert (await dr.get("/sources/x", headers=public)).status_code == 401
+    refusals: list[tuple[dict[str, Any], str]] = [
+        ({"creditCard": {**card, "number": "4111111111111112"}}, "creditCard.number"),
+        ({"creditCard": {**card, "number": 4111111111111111}}, "creditCard.number"),
+        ({"creditCard": {**card, "expirationMonth": 13}}, "creditCard"),
+        ({"owner": {"firstName": "Ada"}}, "owner.address"),
+        ({"owner": {"address": {"line1": "1 Main St"}}}, "owner.address.country"),
+        ({"type": "customerCredit"}, "type"),
+    ]
+    for change, parameter in refusals:
+        bad = await dr.post("/sources", json={**body, **change}, headers=public)
+        assert error_of(bad)[::3] == (400, parameter), change
+    owner = {"firstName": "Ada", "address": {"line1": "1 Main St", "country": "GB"}}
+    minted = await dr.post("/sources", json={**body, "owner": owner}, headers=public)
     source = minted.json()
     assert minted.status_code == 201
     assert source["creditCard"] == {
@@ -324,10 +331,47 @@ async def test_sources_are_minted_with_the_public_key_only(dr: httpx.AsyncClient
         "expirationYear": 2032,
         "lastFourDigits": "1111",
     }
+    assert source["owner"] == owner
     assert (source["state"], source["reusable"], source["liveMode"]) == ("chargeable", False, False)
     customer = await created(dr)
     refused = await dr.post(f"/customers/{customer['id']}/sources/{source['id']}")
     assert error_of(refused) == (409, "conflict", "nonreusable_source", None)
+
+
+async def test_secondary_sources_are_created_with_the_secret_key(dr: httpx.AsyncClient) -> None:
+    body = {"type": "customerCredit", "amount": 20, "upstreamId": "credit-1", "customerCredit": {}}
+    made = await dr.post("/sources", json=body)
+    assert made.status_code == 201, made.text
+    source = made.json()
+    assert (source["type"], source["amount"], source["reusable"]) == ("customerCredit", 20, False)
+    assert (await dr.get(f"/sources/{source['id']}")).json() == source
+    customer = await created(dr)
+    refused = await dr.post(f"/customers/{customer['id']}/sources/{source['id']}")
+    assert error_of(refused) == (409, "conflict", "nonreusable_source", None)
+    credit_refusals: list[tuple[dict[str, Any], str, str]] = [
+        ({"type": None}, "invalid_parameter", "type"),
+        ({"amount": -1}, "invalid_parameter", "amount"),
+        ({"amount": "20"}, "invalid_parameter", "amount"),
+        ({"customerCredit": []}, "invalid_parameter", "customerCredit"),
+        ({"owner": {}}, "missing_parameter", "owner.address"),
+        ({"creditCard": {}}, "unknown_parameter", "creditCard"),
+    ]
+    for change, code, parameter in credit_refusals:
+        bad = await dr.post("/sources", json={**body, **change})
+        assert error_of(bad) == (400, "bad_request", code, parameter), change
+    untyped = await dr.post("/sources", json={"amount": 5})
+    assert error_of(untyped) == (400, "bad_request", "missing_parameter", "type")
+
+
+async def test_seeded_sources_have_an_owner_with_an_address(dr: httpx.AsyncClient) -> None:
+    customers = (await dr.get("/customers", params={"limit": 100})).json()["data"]
+    sources = [s for c in customers for s in c.get("sources", [])]
+    assert sources
+    for customer in customers:
+        for source in customer.get("sources", []):
+            assert source["owner"]["address"] == customer["shipping"]["address"]
+            assert source["owner"]["email"] == customer["email"]
+            assert source["createdTime"] == customer["createdTime"]
 
 
 async def test_tax_identifiers_attach_to_a_customer(dr: httpx.AsyncClient) -> None:
@@ -353,3 +397,89 @@ async def test_orders_list_by_customer_newest_first(dr: httpx.AsyncClient) -> No
     first = orders["data"][0]
     assert (await dr.get(f"/orders/{first['id']}")).json() == first
     assert isinstance(first["totalAmount"], float)
+
+
+async def test_orders_filter_on_every_documented_parameter(dr: httpx.AsyncClient) -> None:
+    orders: list[dict[str, Any]] = []
+    more = True
+    while more:
+        after = [("startingAfter", orders[-1]["id"])] if orders else []
+        page = (await dr.get("/orders", params=[("limit", "100"), *after])).json()
+        orders += page["data"]
+        more = page["hasMore"]
+    some = orders[3]
+    cases: list[tuple[list[tuple[str, str | int | float | bool | None]], Any]] = [
+        ([("upstreamIds", some["upstreamId"])], lambda o: o["id"] == some["id"]),
+        ([("checkoutId", some["checkoutId"])], lambda o: o["id"] == some["id"]),
+        ([("currency", "USD")], lambda o: True),
+        ([("currency", "EUR")], lambda o: False),
+        (
+            [("totalAmount[gte]", str(some["totalAmount"]))],
+            lambda o: o["totalAmount"] >= some["totalAmount"],
+        ),
+        (
+            [("totalAmount", str(some["totalAmount"]))],
+            lambda o: o["totalAmount"] == some["totalAmount"],
+        ),
+        ([("refundedAmount", "0")], lambda o: True),
+        ([("locale", "en_GB")], lambda o: o["locale"] == "en_GB"),
+        ([("customerType", "business")], lambda o: o["customerType"] == "business"),
+        ([("fraudState", "passed")], lambda o: True),
+        ([("chargeType", "moto")], lambda o: False),
+        ([("skuId", "sku-1")], lambda o: False),
+        ([("applicationId", "app")], lambda o: False),
+        ([("subscriptionId", "sub")], lambda o: False),
+        ([("browserIp", "127.0.0.1")], lambda o: False),
+        (
+            [("complete[lte]", some["createdTime"])],
+            lambda o: o["state"] == "complete" and o["createdTime"] <= some["createdTime"],
+        ),
+        (
+            [("fraudStateTransitions.passed[gt]", some["createdTime"])],
+            lambda o: o["createdTime"] > some["createdTime"],
+        ),
+    ]
+    for params, keep in cases:
+        answer = await dr.get("/orders", params=[*params, ("limit", "100")])
+        assert answer.status_code == 200, (params, answer.text)
+        assert [o["id"] for o in answer.json()["data"]] == [o["id"] for o in orders if keep(o)][
+            :100
+        ], params
+    refusals = [
+        ({"totalAmount": "lots"}, "invalid_parameter"),
+        ({"accepted[gt]": "2024-02-30T00:00:00Z"}, "invalid_parameter"),
+        ({"refundedAmount[gt]": "1"}, "unknown_parameter"),
+        ({"dispute": "2024-01-01T00:00:00Z"}, "unknown_parameter"),
+        ({"createdTime[after]": "2024-01-01T00:00:00Z"}, "unknown_parameter"),
+    ]
+    for refused, code in refusals:
+        assert error_of(await dr.get("/orders", params=refused))[2] == code, refused
+    assert (await dr.get(f"/orders/{some['id']}", params={"expand": "false"})).json() == some
+    for expand in ("true", "yes"):
+        answer = await dr.get(f"/orders/{some['id']}", params={"expand": expand})
+        assert error_of(answer) == (400, "bad_request", "invalid_parameter", "expand")
+
+
+async def test_customer_values_are_checked_as_the_document_types_them(
+    dr: httpx.AsyncClient,
+) -> None:
+    certificate = {
+        "companyName": "Acme",
+        "taxAuthority": "MN",
+        "startDate": "2024-01-01T00:00:00Z",
+        "endDate": "2025-01-01T00:00:00Z",
+        "fileId": "file-1",
+    }
+    assert (await dr.post("/customers", json={"taxCertificate": certificate})).status_code == 201
+    for body, parameter in [
+        (
+            {"taxCertificate": {**certificate, "endDate": "2025-02-30T00:00:00Z"}},
+            "taxCertificate.endDate",
+        ),
+        ({"shipping": {"email": "not-an-email"}}, "shipping.email"),
+        ({"shipping": {"address": {"country": "US", "line2": None}}}, "shipping.address.line2"),
+        ({"shipping": {"address": {"country": None}}}, "shipping.address.country"),
+    ]:
+        assert error_of(await dr.post("/customers", json=body))[::3] == (400, parameter), body
+    flagged = await dr.get("/customers", params={"requestToBeForgotten": "yes"})
+    assert error_of(flagged) == (400, "bad_request", "invalid_parameter", "requestToBeForgotten")

@@ -363,12 +363,19 @@ async def test_addresses_crud_and_validation(ep: httpx.AsyncClient) -> None:
     }
     listed = await ep.get(url, headers=auth)
     assert [a["id"] for a in listed.json()["data"]] == [address["id"]]
-    for bad in ({"type": "address", "country": "USA"}, {"type": "address", "street": "x"}, {}):
+    for bad in ({"type": "address", "country": "USA"}, {"street": "x"}, {"type": "customer"}):
         refused = await ep.post(url, json={"data": bad}, headers=auth)
         assert refused.status_code == 400, bad
+        assert first_error(refused)["status"] == "400"
+    untyped = await ep.post(url, json={"data": {"name": "Work"}}, headers=auth)
+    assert (untyped.status_code, untyped.json()["data"]["type"]) == (200, "address")
     assert (await ep.delete(f"{url}/{address['id']}", headers=auth)).status_code == 204
     missing = await ep.get(f"{url}/{address['id']}", headers=auth)
-    assert first_error(missing)["detail"] == "address not found"
+    assert first_error(missing) == {
+        "status": "404",
+        "title": "Not Found",
+        "detail": "address not found",
+    }
     unknown = await ep.get("/v2/customers/nobody/addresses", headers=auth)
     assert first_error(unknown)["detail"] == "customer not found"
 
@@ -405,12 +412,123 @@ async def test_orders_by_customer_and_by_customer_token(
     assert (await ep.get(f"/v2/orders/{other['id']}", headers=as_customer)).status_code == 404
 
 
+SHIPPING_REQUIRED = {
+    "first_name",
+    "last_name",
+    "phone_number",
+    "company_name",
+    "line_1",
+    "line_2",
+    "city",
+    "postcode",
+    "county",
+    "country",
+    "region",
+    "instructions",
+}
+BILLING_REQUIRED = SHIPPING_REQUIRED - {"phone_number", "instructions"}
+
+
+async def test_order_addresses_carry_every_field_the_spec_requires(
+    ep: httpx.AsyncClient, store: ElasticPathStore
+) -> None:
+    admin = await token(ep)
+    listed = await ep.get("/v2/orders", params={"page[limit]": 100}, headers=admin)
+    orders = listed.json()["data"]
+    assert len(orders) == len(store.orders)
+    for order in orders:
+        shipping, billing = order["shipping_address"], order["billing_address"]
+        assert set(shipping) >= SHIPPING_REQUIRED, order["id"]
+        assert set(billing) >= BILLING_REQUIRED, order["id"]
+        assert all(isinstance(v, str) for v in (*shipping.values(), *billing.values()))
+        assert shipping["line_1"]
+        assert shipping["postcode"]
+        assert len(shipping["country"]) == 2
+        assert bool(shipping["region"]) != bool(shipping["county"])
+        assert order["anonymized"] is False
+    assert any(o["billing_address"]["company_name"] for o in orders)
+    assert any(o["shipping_address"]["line_2"] for o in orders)
+
+
+async def test_error_status_is_text_where_a_spec_says_so(ep: httpx.AsyncClient) -> None:
+    for path in ("/v2/orders", "/v2/orders/x", "/v2/customers/x/addresses"):
+        assert first_error(await ep.get(path))["status"] == "401", path
+    assert first_error(await ep.post("/oauth/access_token"))["status"] == "400"
+    assert first_error(await ep.get("/v2/customers"))["status"] == 401
+    assert first_error(await ep.get("/v2/customers/x"))["status"] == 401
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ge(with_tax,0)", "all"),
+        ("lt(without_tax,0)", "none"),
+        ("eq(account_id,x)", "none"),
+        ("is_null(account_member_id)", "all"),
+        ("like(contact.email,*)", "none"),
+        ("eq(order_number,1)", "none"),
+    ],
+)
+async def test_order_filters_on_the_documented_attributes(
+    ep: httpx.AsyncClient, store: ElasticPathStore, text: str, expected: str
+) -> None:
+    admin = await token(ep)
+    found = await ep.get("/v2/orders", params={"filter": text}, headers=admin)
+    assert found.status_code == 200, found.text
+    total = found.json()["meta"]["results"]["total"]
+    assert total == (len(store.orders) if expected == "all" else 0)
+
+
+async def test_order_filters_on_postcodes_and_refusals(
+    ep: httpx.AsyncClient, store: ElasticPathStore
+) -> None:
+    admin = await token(ep)
+    some = next(iter(store.orders.values()))
+    postcode = some["shipping_address"]["postcode"]
+    same = [o for o in store.orders.values() if o["shipping_address"]["postcode"] == postcode]
+    for attribute in ("shipping_postcode", "billing_postcode"):
+        found = await ep.get(
+            "/v2/orders", params={"filter": f'eq({attribute},"{postcode}")'}, headers=admin
+        )
+        assert found.json()["meta"]["results"]["total"] == len(same)
+    amount = some["meta"]["display_price"]["with_tax"]["amount"]
+    above = await ep.get("/v2/orders", params={"filter": f"gt(with_tax,{amount})"}, headers=admin)
+    assert all(
+        o["meta"]["display_price"]["with_tax"]["amount"] > amount for o in above.json()["data"]
+    )
+    products = await ep.get("/v2/orders", params={"filter": "eq(product_id,x)"}, headers=admin)
+    assert products.status_code == 400
+    assert first_error(products)["detail"] == "This sandbox keeps no data to filter on product_id"
+    for text in ("eq(with_tax,100)", "gt(with_tax,ten)", "eq(items,1)"):
+        refused = await ep.get("/v2/orders", params={"filter": text}, headers=admin)
+        assert first_error(refused)["detail"] == "Could not parse the supplied filter", text
+
+
+async def test_classic_filtering_and_the_total_method(
+    ep: httpx.AsyncClient, store: ElasticPathStore
+) -> None:
+    admin = await token(ep)
+    classic = {**admin, "EP-Disable-Beta-Filtering": "true"}
+    for text in ("(eq(id,a)|eq(id,b))", "is_null(external_ref)"):
+        beta = await ep.get("/v2/customers", params={"filter": text}, headers=admin)
+        assert beta.status_code == 200, text
+        refused = await ep.get("/v2/customers", params={"filter": text}, headers=classic)
+        assert refused.status_code == 400, text
+    plain = await ep.get("/v2/customers", params={"filter": "gt(id,0)"}, headers=classic)
+    assert plain.status_code == 200
+    for method in ("exact", "observed"):
+        page = await ep.get("/v2/customers", params={"page[total_method]": method}, headers=admin)
+        assert page.json()["meta"]["results"]["total"] == len(store.customers)
+    bogus = await ep.get("/v2/customers", params={"page[total_method]": "guess"}, headers=admin)
+    assert first_error(bogus)["source"] == "page[total_method]"
+
+
 FIELDS = {
     "email": Attribute(frozenset({"eq", "like"})),
     "id": Attribute(frozenset({"eq"})),
     "name": Attribute(frozenset({"eq", "like"})),
     "external_ref": Attribute(frozenset({"eq"})),
-    "created_at": Attribute(frozenset({"eq", "gt", "lt"}), moment=True),
+    "created_at": Attribute(frozenset({"eq", "gt", "lt"}), "moment"),
 }
 RON = {"email": "Ron@Swanson.com", "created_at": "2017-01-11T18:44:45Z", "id": "a"}
 

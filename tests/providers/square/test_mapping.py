@@ -85,13 +85,17 @@ def test_to_address(native: dict[str, Any], expected: Address | None) -> None:
     assert mapping.to_address(native) == expected
 
 
-def test_address_body_is_complete_and_drops_empty() -> None:
+def test_address_body_is_complete_with_unset_fields_null() -> None:
     address = Address(id="primary", line1="1 Main", city="X", region=None, country="US")
     assert mapping.address_body(address) == {
         "address_line_1": "1 Main",
+        "address_line_2": None,
         "locality": "X",
+        "administrative_district_level_1": None,
+        "postal_code": None,
         "country": "US",
     }
+    assert mapping.address_body(Address(id="primary")) is None
     assert mapping.address_body(None) is None
 
 

@@ -1,0 +1,50 @@
+"""The closed value sets of the Square requests the emulator reads (Square's spec enums)."""
+
+from __future__ import annotations
+
+COUNTRY_CODES = (
+    "ZZ AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM "
+    "BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY "
+    "CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI "
+    "GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE "
+    "JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD "
+    "ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO "
+    "NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC "
+    "SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN "
+    "TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+)
+"""ISO 3166-1 alpha-2, plus `ZZ` for an unknown country."""
+COUNTRIES = frozenset(COUNTRY_CODES.split())
+
+CREATION_SOURCES = frozenset(
+    {
+        "OTHER",
+        "APPOINTMENTS",
+        "COUPON",
+        "DELETION_RECOVERY",
+        "DIRECTORY",
+        "EGIFTING",
+        "EMAIL_COLLECTION",
+        "FEEDBACK",
+        "IMPORT",
+        "INVOICES",
+        "LOYALTY",
+        "MARKETING",
+        "MERGE",
+        "ONLINE_STORE",
+        "INSTANT_PROFILE",
+        "TERMINAL",
+        "THIRD_PARTY",
+        "THIRD_PARTY_IMPORT",
+        "UNMERGE_RECOVERY",
+    }
+)
+INCLUSION = frozenset({"INCLUDE", "EXCLUDE"})
+CUSTOMER_SORT_FIELDS = frozenset({"DEFAULT", "CREATED_AT"})
+SORT_ORDERS = frozenset({"DESC", "ASC"})
+ORDER_STATES = frozenset({"OPEN", "COMPLETED", "CANCELED", "DRAFT"})
+ORDER_SORT_FIELDS = frozenset({"CREATED_AT", "UPDATED_AT", "CLOSED_AT"})
+FULFILLMENT_TYPES = frozenset({"PICKUP", "SHIPMENT", "DELIVERY"})
+FULFILLMENT_STATES = frozenset(
+    {"PROPOSED", "RESERVED", "PREPARED", "COMPLETED", "CANCELED", "FAILED"}
+)
