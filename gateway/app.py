@@ -22,9 +22,14 @@ from gateway import graphiql
 from gateway.cache import close_cache, create_cache
 from gateway.config import Settings
 from gateway.contract import CustomerProvider, SandboxLink
+from gateway.logs import configure_logging, install_redactions
 from gateway.metrics import CONTENT_TYPE, CacheMetrics
 from gateway.middleware.cached import CachedProvider
 from gateway.registry import Registry, build_registry, needs_sandbox
+from gateway.request_id import RequestIdMiddleware
+from gateway.request_limits import RequestLimits
+from gateway.router import GatewayRouter
+from gateway.startup import check_startup, load_settings, warn_demo
 from schema.context import GatewayContext, build_context
 from schema.schema import schema
 
@@ -34,15 +39,20 @@ IN_PROCESS_SANDBOX = "http://sandbox.local"
 
 
 def _sandbox_link(settings: Settings, app: FastAPI, self_url: str | None) -> SandboxLink | None:
-    if settings.sandbox_url:
-        return SandboxLink(settings.sandbox_url.rstrip("/") + "/sandbox")
+    """The emulators, in demo mode only; production settings without credentials stop here."""
+    check_startup(settings)
     if not needs_sandbox(settings):
         return None
+    if settings.sandbox_url:
+        link = SandboxLink(settings.sandbox_url.rstrip("/") + "/sandbox")
+        warn_demo(settings, link.base_url + "/")
+        return link
     from sandboxes.app import create_sandbox_app  # the emulators load only when used
 
     sandboxes = create_sandbox_app(settings.sandbox)
     app.mount("/sandbox", sandboxes)
     app.state.sandbox = sandboxes
+    warn_demo(settings, (self_url or "").rstrip("/") + "/sandbox/")
     if self_url:
         return SandboxLink(self_url.rstrip("/") + "/sandbox")
     return SandboxLink(IN_PROCESS_SANDBOX, httpx.ASGITransport(app=sandboxes))
@@ -80,16 +90,20 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
         return build_context(settings, registry)
 
     app.include_router(
-        graphiql.LocalGraphiQLRouter(schema, context_getter=context_getter), prefix="/graphql"
+        GatewayRouter(schema, settings.limits, context_getter=context_getter), prefix="/graphql"
     )
     app.mount(graphiql.ASSETS_URL.rstrip("/"), graphiql.assets(), name="graphiql")
+    install_redactions()
+    app.add_middleware(RequestLimits, limits=settings.limits)  # the last added runs first
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["content-type", "authorization"],
+            allow_headers=["content-type", "authorization", "x-request-id"],
+            expose_headers=["x-request-id"],
         )
+    app.add_middleware(RequestIdMiddleware)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics_text() -> Response:
@@ -114,14 +128,11 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
     return app
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    # httpx logs every upstream URL at INFO; customer ids in URLs do not belong in logs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
 def app_from_env() -> FastAPI:
-    """The uvicorn factory for `serve` (run in each worker): settings from the environment."""
-    settings = Settings()
+    """The uvicorn factory for `serve` (run in each worker): settings from the environment.
+
+    `serve` has checked them already; run directly, uvicorn shows the same one line.
+    """
+    settings = load_settings()
     configure_logging(settings.log_level)
     return create_app(settings, self_url=os.environ.get("GATEWAY_SELF_URL"))

@@ -3,23 +3,34 @@
 One nested model per provider (`SQUARE__ACCESS_TOKEN`, `CLOVER__MERCHANT_ID`, ...),
 declared by the provider's own `settings.py` and added here from the list of
 provider specs, so a new provider brings its settings with it. A provider without
-credentials runs against its sandbox; `base_url` is always configurable, which is
-how sandboxes and real environments plug in alike.
+credentials runs against its sandbox in demo mode only (`mode`); `base_url` is
+always configurable, which is how sandboxes and real environments plug in alike.
+
+Every nested model refuses unknown keys, so `SQUARE__ACCES_TOKEN` is an error, not
+an emulator quietly standing in for Square; `gateway.startup` turns whatever is
+wrong into one line.
 """
 
 from __future__ import annotations
 
 import enum
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gateway.contract import ProviderSettings
+from gateway.contract import HttpUrl, ProviderSettings
 from gateway.model import ProviderName
 
 
-class CacheSettings(BaseModel):
+class Section(BaseModel):
+    """A nested group of settings (`CACHE__*`, ...): an unknown key is a typo, refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CacheSettings(Section):
     """Read caching around every provider; TTLs bound staleness for changes made elsewhere.
 
     A TTL of 0 leaves that kind uncached. Writes through the gateway never wait for
@@ -43,8 +54,17 @@ class CacheSettings(BaseModel):
     search_ttl_s: int = Field(default=15, ge=0)
     idempotency_ttl_s: int = 24 * 3600
 
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, url: str | None) -> str | None:
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+                raise ValueError("expected redis://host[:port][/db] or rediss://...")
+        return url
 
-class FaultSettings(BaseModel):
+
+class FaultSettings(Section):
     """Failures a sandbox injects into every request it serves."""
 
     latency_ms: int = Field(default=0, ge=0)
@@ -53,7 +73,7 @@ class FaultSettings(BaseModel):
     hang: bool = False
 
 
-class SandboxSettings(BaseModel):
+class SandboxSettings(Section):
     seed: int = 20261122
     people: int = Field(default=200, ge=0)
     faults: dict[str, FaultSettings] = Field(
@@ -63,7 +83,7 @@ class SandboxSettings(BaseModel):
     clover_max_in_flight: int = Field(default=5, ge=1)
 
 
-class LimitSettings(BaseModel):
+class LimitSettings(Section):
     """Bounds on what one request may cost, checked before it runs and backed up while it runs.
 
     Defaults admit every query in the README and the tests; `LIMITS__*` raises them.
@@ -85,6 +105,9 @@ class LimitSettings(BaseModel):
     max_response_bytes: int = Field(default=10_000_000, ge=1, description="Encoded answer.")
 
 
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
 class GatewayMode(enum.Enum):
     """`demo`: emulators stand in for providers without credentials. `production`: never."""
 
@@ -102,20 +125,55 @@ class CoreSettings(BaseSettings):
     )
 
     gateway_mode: GatewayMode | None = Field(
-        default=None,
-        description="Unset: demo when no provider credential of any kind is set, else production.",
+        default=None, description="Unset: see `mode`, which is what the gateway runs in."
     )
     limits: LimitSettings = LimitSettings()
     cache: CacheSettings = CacheSettings()
     sandbox: SandboxSettings = SandboxSettings()
-    sandbox_url: str | None = Field(
+    sandbox_url: HttpUrl | None = Field(
         default=None,
         description="Use the sandboxes served there instead of mounting our own.",
     )
     cors_origins: list[str] = Field(default_factory=list)
-    phone_default_region: str = "US"
+    phone_default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     max_page_size: int = Field(default=100, ge=1)
     log_level: str = "INFO"
+
+    @field_validator("gateway_mode", mode="before")
+    @classmethod
+    def _any_case(cls, mode: object) -> object:
+        return mode.lower() if isinstance(mode, str) else mode
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        if level.upper() not in LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
+        return level.upper()
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            parts = urlsplit(origin)
+            if origin != "*" and (parts.scheme not in {"http", "https"} or not parts.hostname):
+                raise ValueError('expected a JSON list of origins, e.g. ["https://app.example"]')
+        return origins
+
+    @property
+    def mode(self) -> GatewayMode:
+        """`GATEWAY_MODE`, else demo only while no provider credential or host is given.
+
+        Any of them given (even for a disabled provider) says a real deployment is
+        meant, where an emulator standing in for a forgotten credential would take
+        writes into fake data.
+        """
+        if self.gateway_mode is not None:
+            return self.gateway_mode
+        from gateway.providers import SPECS
+
+        given = any(self.provider(spec.name).live_fields_given() for spec in SPECS)
+        return GatewayMode.PRODUCTION if given else GatewayMode.DEMO
 
     def provider(self, name: ProviderName) -> ProviderSettings:
         """The settings of one provider (its field is named by the provider's slug)."""

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import enum
 import importlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
 from gateway.errors import UserErrorCode, UserInputError
+from gateway.ids import IdRules
 from gateway.model import (
     Address,
     AddressFields,
@@ -59,7 +61,11 @@ class Operation(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """What a provider can store and do, in unified terms."""
+    """What a provider can store and do, in unified terms, and what it accepts.
+
+    The service and the loaders check `ids` and the maximum lengths before any
+    upstream call, so a hostile id or an oversized value never reaches the provider.
+    """
 
     writable_fields: frozenset[str]
     """`CustomerFields` keys the provider stores (create and update)."""
@@ -68,6 +74,13 @@ class Capabilities:
     operations: frozenset[Operation]
     max_addresses: int | None
     """None: unlimited."""
+    ids: IdRules
+    """The form of each kind of id the provider issues (or, for `customer`, accepts at create)."""
+    max_lengths: Mapping[str, int] = field(default_factory=dict)
+    """The longest value the provider documents per `CustomerFields` string key; keys
+    it documents nothing for get the gateway's caps (`gateway.validation`)."""
+    address_max_lengths: Mapping[str, int] = field(default_factory=dict)
+    """The same for `AddressFields` keys."""
     caller_chosen_id: bool = False
     make_default_on_attach: bool = False
     """Whether `attachPaymentSource(makeDefault: true)` can be honoured."""
@@ -148,18 +161,57 @@ def unsupported(provider: ProviderName, operation: Operation) -> UserInputError:
     )
 
 
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("expected an http:// or https:// URL with a host")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+"""A base URL kept as the string it was given (pydantic's own type would rewrite it)."""
+
+
 class ProviderSettings(BaseModel):
-    """What every provider's settings model has; each adds its credentials and hosts."""
+    """What every provider's settings model has; each adds its credentials and hosts.
+
+    Each provider names its credential fields, required together, and the fields that
+    choose a real host. Any of them given means the real provider is meant, so a part
+    missing stops the gateway at startup instead of quietly serving an emulator; an
+    unknown key is a typo and is refused for the same reason.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    credential_fields: ClassVar[tuple[str, ...]] = ()
+    """Required together; all of them given makes the provider live."""
+    host_fields: ClassVar[tuple[str, ...]] = ()
+    """Besides `base_url`: settings that only mean something to the real provider."""
 
     enabled: bool = True
     timeout_s: float = Field(default=5.0, gt=0, description="Deadline for one upstream call.")
-    base_url: str | None = None
+    base_url: HttpUrl | None = None
     max_in_flight: int = Field(default=64, ge=1, description="Concurrent upstream requests.")
 
     @property
     def is_live(self) -> bool:
         """True when credentials point the adapter at the real provider, not a sandbox."""
-        return False
+        return bool(self.credential_fields) and not self.missing_credentials()
+
+    def missing_credentials(self) -> tuple[str, ...]:
+        """Credential fields unset or empty."""
+        return tuple(name for name in self.credential_fields if not _given(getattr(self, name)))
+
+    def live_fields_given(self) -> tuple[str, ...]:
+        """Credential and host fields set explicitly: each says the real provider is meant."""
+        named = (*self.credential_fields, "base_url", *self.host_fields)
+        return tuple(name for name in named if name in self.model_fields_set)
+
+
+def _given(value: object) -> bool:
+    if isinstance(value, SecretStr):
+        return bool(value.get_secret_value())
+    return value is not None and value != ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,13 @@ The tree, with the constructors as the code has them:
     GatewayError
      ├── UserInputError(code, message, field=None)     a userError on a mutation payload
      ├── UserInputErrors([UserInputError, ...])         several of them at once
-     ├── MalformedId(field="id")                        GraphQL error BAD_USER_INPUT
+     ├── MalformedId(field="id")                        GraphQL error BAD_USER_INPUT,
+     │                                                   `extensions.field`
+     ├── InvalidSettings(message)                       at startup: one line, exit status 2
+     ├── RequestDeadlineExceeded                        DEADLINE_EXCEEDED, the whole answer
+     ├── ClientDisconnected                             CLIENT_DISCONNECTED (nobody reads it)
+     ├── ResponseTooLarge(size, limit)                  RESPONSE_TOO_LARGE, the whole answer
+     ├── QueryTooComplex(measure, value, limit)         QUERY_TOO_COMPLEX, before it runs
      └── ProviderError(provider, message, *, status=None, code=None)
           ├── ProviderUnavailable                        PROVIDER_UNAVAILABLE
           ├── ProviderTimeout                            PROVIDER_TIMEOUT
@@ -15,7 +21,9 @@ The tree, with the constructors as the code has them:
           ├── ProviderNotFound(..., field=None)          userError NOT_FOUND / null on reads
           ├── ProviderRejected(..., user_code, field=None, user_message=None)
           │                                              userError (INVALID, CONFLICT, ...)
-          └── ProviderBadResponse                        PROVIDER_UNAVAILABLE
+          ├── ProviderBadResponse                        PROVIDER_UNAVAILABLE
+          ├── DeadlineExceeded                           DEADLINE_EXCEEDED (call not sent or cut)
+          └── UpstreamBudgetExceeded                     UPSTREAM_BUDGET_EXCEEDED
 
 Two messages per error (stripe-python's `user_message` apart from `__str__`):
 `str(exc)` is for logs and may carry the provider's own words; `safe_message` is the
@@ -54,6 +62,15 @@ class ErrorCode(enum.Enum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     BAD_USER_INPUT = "BAD_USER_INPUT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    JSON_TOO_DEEP = "JSON_TOO_DEEP"
+    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
+    UPSTREAM_BUDGET_EXCEEDED = "UPSTREAM_BUDGET_EXCEEDED"
+    RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    CLIENT_DISCONNECTED = "CLIENT_DISCONNECTED"
     INTERNAL = "INTERNAL"
 
 
@@ -85,11 +102,21 @@ class UserInputErrors(GatewayError):
 
 
 class MalformedId(GatewayError):
-    """An id argument that no gateway ever issued."""
+    """An id argument that no gateway ever issued, or whose provider part that provider
+    never issues (checked before any upstream call: ids are values, never paths).
+
+    `field` is the argument's dotted input path, e.g. `input.addressId`; clients read it
+    as `extensions.field`. The value itself is never repeated: it may be hostile.
+    """
 
     def __init__(self, field: str = "id") -> None:
-        super().__init__(f"malformed global id in {field}")
+        super().__init__(f"malformed id in {field}")
+        self.field: FieldPath = tuple(field.split("."))
         self.safe_message = f"`{field}` is not a valid id."
+
+
+class InvalidSettings(GatewayError):
+    """Settings the gateway must not start with; the message names variables, never values."""
 
 
 class ProviderError(GatewayError):
@@ -161,6 +188,58 @@ class ProviderBadResponse(ProviderError):
     safe_message = "The provider sent an answer the gateway cannot read."
 
 
+class DeadlineExceeded(ProviderError):
+    """A call the request's deadline left no time for, or cut because the request ended."""
+
+    safe_message = "The request's deadline passed before the provider answered."
+
+
+class UpstreamBudgetExceeded(ProviderError):
+    """A call past the request's budget of upstream calls: not sent."""
+
+    safe_message = "The request needs more upstream calls than one request may make."
+
+
+class RequestDeadlineExceeded(GatewayError):
+    """The request as a whole ran past its deadline: the answer is this one error."""
+
+    safe_message = "The request did not finish within its deadline."
+
+
+class ClientDisconnected(GatewayError):
+    """The client went away before the answer; its work was stopped."""
+
+    safe_message = "The client disconnected before the answer was ready."
+
+
+class ResponseTooLarge(GatewayError):
+    """An encoded answer over the response budget: replaced whole, never sent in part."""
+
+    safe_message = "The answer is larger than one response may be; ask for less."
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"answer of {size} bytes over the limit of {limit}")
+        self.size = size
+        self.limit = limit
+
+
+class QueryTooComplex(GatewayError):
+    """An operation over one of `settings.limits`' static bounds: refused before it runs.
+
+    `measure` is what was counted (`tokens`, `depth`, `aliases`, `entities`, `cost`);
+    clients read the value and the limit as `extensions.<measure>` and `extensions.limit`.
+    """
+
+    def __init__(self, measure: str, value: int, limit: int) -> None:
+        super().__init__(f"{measure} {value} over the limit of {limit}")
+        self.measure = measure
+        self.value = value
+        self.limit = limit
+        self.safe_message = (
+            f"The operation is too complex: {measure} {value}, over the limit of {limit}."
+        )
+
+
 _REJECTION_WORDS: dict[UserErrorCode, str] = {
     UserErrorCode.INVALID: "{provider} refused this value.",
     UserErrorCode.CONFLICT: "The record changed at {provider}; read it again and retry.",
@@ -210,6 +289,8 @@ class ProviderRejected(ProviderError):
 
 _GRAPHQL_CODES: tuple[tuple[type[GatewayError], ErrorCode], ...] = (
     (ProviderTimeout, ErrorCode.PROVIDER_TIMEOUT),
+    (DeadlineExceeded, ErrorCode.DEADLINE_EXCEEDED),
+    (UpstreamBudgetExceeded, ErrorCode.UPSTREAM_BUDGET_EXCEEDED),
     (ProviderRateLimited, ErrorCode.RATE_LIMITED),
     (ProviderForbidden, ErrorCode.FORBIDDEN),
     (ProviderAuthError, ErrorCode.UNAUTHENTICATED),
@@ -217,6 +298,10 @@ _GRAPHQL_CODES: tuple[tuple[type[GatewayError], ErrorCode], ...] = (
     (MalformedId, ErrorCode.BAD_USER_INPUT),
     (UserInputError, ErrorCode.BAD_USER_INPUT),
     (UserInputErrors, ErrorCode.BAD_USER_INPUT),
+    (RequestDeadlineExceeded, ErrorCode.DEADLINE_EXCEEDED),
+    (ClientDisconnected, ErrorCode.CLIENT_DISCONNECTED),
+    (ResponseTooLarge, ErrorCode.RESPONSE_TOO_LARGE),
+    (QueryTooComplex, ErrorCode.QUERY_TOO_COMPLEX),
 )
 
 

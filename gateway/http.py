@@ -6,6 +6,10 @@ holds over an in-process ASGI transport, where httpx timeouts do not apply),
 honours `Retry-After` on 429 a bounded number of times, and turns transport
 failures and infrastructure statuses into `ProviderError`s. 4xx answers about the
 input are returned to the adapter, which reads its provider's error envelope.
+
+Each call runs in the scope of the GraphQL request it works for (`gateway.scope`):
+not sent once that request is over or out of budget, bounded by its time left, and
+cut when it ends.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from gateway.errors import (
     ProviderUnavailable,
 )
 from gateway.model import ProviderName
+from gateway.scope import current
 
 log = logging.getLogger("gateway.http")
 
@@ -80,7 +85,11 @@ class UpstreamClient:
                 raise_for_infrastructure(self.provider, response)
                 return response
             retry_after = _retry_after_seconds(response)
-            if attempt >= self._rate_limit_retries or retry_after > MAX_RETRY_AFTER_S:
+            if (
+                attempt >= self._rate_limit_retries
+                or retry_after > MAX_RETRY_AFTER_S
+                or not _time_for(retry_after)
+            ):
                 raise ProviderRateLimited(
                     self.provider, "rate limited", status=429, retry_after=retry_after
                 )
@@ -104,7 +113,8 @@ class UpstreamClient:
         headers: Mapping[str, str] | None,
     ) -> httpx.Response:
         try:
-            async with self._in_flight, asyncio.timeout(self.timeout_s):
+            async with current().call(self.provider, self.timeout_s) as call, self._in_flight:
+                call.send()
                 return await self._client.request(
                     method, path, params=params, json=json, data=data, headers=headers
                 )
@@ -143,6 +153,12 @@ def json_body(provider: ProviderName, response: httpx.Response) -> Any:
         raise ProviderBadResponse(
             provider, f"non-JSON body on {response.status_code}", status=response.status_code
         ) from exc
+
+
+def _time_for(wait_s: float) -> bool:
+    """Whether the request's deadline leaves time to wait `wait_s` and send again."""
+    deadline = current().bound(None)
+    return deadline is None or asyncio.get_running_loop().time() + wait_s < deadline
 
 
 def _retry_after_seconds(response: httpx.Response) -> float:

@@ -7,6 +7,11 @@ next request refetches that one page per provider and goes on where it stopped.
 The page size is fixed in the cursor, because provider cursors are bound to it.
 A provider that fails keeps its position (the next page retries it) and is
 reported as an error; the others still answer.
+
+A cursor comes back from the client, so everything in it is checked before any
+call: the page size, each position's shape, and each provider cursor against that
+provider's `IdRules.cursor` (it may become a query parameter or a path). Anything
+else is `MalformedId("after")`, BAD_USER_INPUT.
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeGuard
 
 from gateway.errors import GatewayError, MalformedId
 from gateway.model import Customer, CustomerQuery, ProviderName
 from gateway.registry import Registry
 
 OLDEST = datetime.min.replace(tzinfo=UTC)
+LIMIT_MAX = 100
+"""The largest provider page a cursor may ask for (`customers` never asks for more)."""
 
 
 @dataclass(slots=True)
@@ -76,6 +84,23 @@ def _decode(cursor: str, fingerprint: str) -> dict[str, object]:
     return state
 
 
+def _is_count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _resumed(registry: Registry, provider: ProviderName, position: object, limit: int) -> _Stream:
+    """A provider's stream where the cursor left it: `[provider cursor, consumed]`."""
+    if not (isinstance(position, list) and len(position) == 2):
+        raise MalformedId("after")
+    cursor, consumed = position
+    rule = registry.get(provider).capabilities.ids.cursor
+    if cursor is not None and not (isinstance(cursor, str) and rule.accepts(cursor)):
+        raise MalformedId("after")
+    if not (_is_count(consumed) and 0 <= consumed <= limit):
+        raise MalformedId("after")
+    return _Stream(provider, cursor, consumed)
+
+
 def _sort_key(customer: Customer, order: Sequence[ProviderName]) -> tuple[datetime, int, str]:
     return (customer.created_at or OLDEST, -order.index(customer.provider), customer.provider_id)
 
@@ -96,14 +121,14 @@ async def list_customers(
         streams = [_Stream(p, None, 0) for p in providers]
     else:
         state = _decode(after, fingerprint)
-        limit = int(state.get("l", page_size))  # type: ignore[call-overload]
-        positions = state.get("p")
-        if not isinstance(positions, dict):
+        size, positions = state.get("l", page_size), state.get("p")
+        if not (_is_count(size) and 1 <= size <= LIMIT_MAX and isinstance(positions, dict)):
             raise MalformedId("after")
+        limit = size
         for provider in providers:
             position = positions.get(provider.value)
-            if isinstance(position, list) and len(position) == 2:
-                streams.append(_Stream(provider, position[0], int(position[1])))
+            if position is not None:
+                streams.append(_resumed(registry, provider, position, limit))
     failures: dict[ProviderName, BaseException] = {}
     failed_positions: dict[str, list[object]] = {}
 

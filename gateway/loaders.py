@@ -4,6 +4,8 @@ Built in the GraphQL context getter, so nothing is shared between requests excep
 what the cache layer keeps. Each batch function groups its keys by provider and
 makes one adapter call per provider, concurrently; a failing provider fails only
 its own keys (an exception as that key's result), never the other providers'.
+A customer id that its provider never issues (`IdRules`) fails alone as MalformedId
+and is never sent: every read by id (`customer`, `node`, `_entities`) comes here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from gateway.contract import CustomerProvider
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, MalformedId
 from gateway.model import (
     Address,
     Customer,
@@ -85,14 +87,22 @@ class Loaders:
         self.same_as_by_customer.clear_all()
 
 
+def _well_formed(registry: Registry, ref: CustomerRef) -> bool:
+    return registry.get(ref.provider).capabilities.ids.customer.accepts(ref.provider_id)
+
+
 def build_loaders(registry: Registry, phone_region: str) -> Loaders:
     async def customers(refs: list[CustomerRef]) -> list[Customer | BaseException | None]:
-        return await _per_provider(
-            registry,
-            refs,
-            lambda r: r.provider,
-            lambda p, batch: p.get_customers([r.provider_id for r in batch]),
+        sendable = [_well_formed(registry, r) for r in refs]
+        found = iter(
+            await _per_provider(
+                registry,
+                [r for r, ok in zip(refs, sendable, strict=True) if ok],
+                lambda r: r.provider,
+                lambda p, batch: p.get_customers([r.provider_id for r in batch]),
+            )
         )
+        return [next(found) if ok else MalformedId("id") for ok in sendable]
 
     async def addresses(keys: list[Customer]) -> list[Sequence[Address] | BaseException]:
         return await _per_provider(

@@ -15,7 +15,7 @@ from aiocache.base import BaseCache
 from pydantic import SecretStr
 
 from gateway.cache import account_namespace
-from gateway.config import Settings
+from gateway.config import GatewayMode, Settings
 from gateway.contract import (
     Connection,
     CustomerProvider,
@@ -32,7 +32,9 @@ log = logging.getLogger("gateway.providers")
 
 
 def needs_sandbox(settings: Settings) -> bool:
-    """True when some enabled provider has no credentials and so runs on a sandbox."""
+    """True when some enabled provider has no credentials and so runs on a sandbox: demo only."""
+    if settings.mode is GatewayMode.PRODUCTION:
+        return False
     configs = [settings.provider(spec.name) for spec in SPECS]
     return any(config.enabled and not config.is_live for config in configs)
 

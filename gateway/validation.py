@@ -2,21 +2,75 @@
 
 Formats the contract defines (email, birthday, country, phone) are checked here so
 that bad input gets a typed INVALID error with its field path and changes nothing,
-whichever provider would have received it.
+whichever provider would have received it. So are string lengths: each provider's
+documented maximum (`Capabilities.max_lengths`), else the gateway's own cap, so a
+megabyte of `displayName` is refused instead of stored.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any, TypeVar, cast
 
 from gateway.errors import FieldPath, UserErrorCode, UserInputError
 from gateway.model import AddressFields, CustomerFields
+
+V = TypeVar("V", bound=Mapping[str, Any])
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
 BIRTHDAY_RE = re.compile(r"^(?:\d{4}|-)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 PHONE_RE = re.compile(r"^\+?[\d\s().-]{7,}$")
+
+
+DEFAULT_MAX_LENGTH = 255
+"""The gateway's cap on a string field whose provider documents no maximum."""
+GATEWAY_MAX_LENGTHS: dict[str, int] = {"email": 254, "note": 1000, "instructions": 1000}
+"""Caps other than the default: RFC 5321's longest address; free text."""
+
+
+def max_length(name: str, documented: Mapping[str, int]) -> int:
+    """The longest value accepted for field `name`: the provider's word, else the gateway's."""
+    return documented.get(name) or GATEWAY_MAX_LENGTHS.get(name, DEFAULT_MAX_LENGTH)
+
+
+def check_lengths(
+    values: Mapping[str, Any], documented: Mapping[str, int], provider: str, path: FieldPath
+) -> list[UserInputError]:
+    """INVALID for each string longer than `max_length` allows."""
+    errors: list[UserInputError] = []
+    for name, value in values.items():
+        limit = max_length(name, documented)
+        if isinstance(value, str) and len(value) > limit:
+            message = (
+                f"{provider} stores at most {limit} characters here."
+                if name in documented
+                else f"At most {limit} characters are accepted here."
+            )
+            errors.append(_invalid(path, name, message))
+    return errors
+
+
+def check_customer_input(
+    fields: CustomerFields, documented: Mapping[str, int], provider: str, path: FieldPath
+) -> list[UserInputError]:
+    """Lengths first; the formats of the fields that are not too long."""
+    long = check_lengths(fields, documented, provider, path)
+    return long + check_customer(_without(fields, long), path)
+
+
+def check_address_input(
+    address: AddressFields, documented: Mapping[str, int], provider: str, path: FieldPath
+) -> list[UserInputError]:
+    long = check_lengths(address, documented, provider, path)
+    return long + check_address(_without(address, long), path)
+
+
+def _without(values: V, errors: list[UserInputError]) -> V:
+    """`values` less the fields `errors` already refuse, so each field gets one error."""
+    refused = {e.field[-1] for e in errors if e.field}
+    return cast(V, {k: v for k, v in values.items() if camel(k) not in refused})
 
 
 def camel(name: str) -> str:

@@ -13,6 +13,7 @@ from gateway.loaders import Loaders, build_loaders
 from gateway.middleware.failfast import FailFastProvider, Outages
 from gateway.registry import Registry
 from gateway.service import CustomerService
+from schema.cost import Estimate
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class GatewayContext(BaseContext):
     loaders: Loaders
     service: CustomerService
     deferred_errors: list[DeferredError] = field(default_factory=list)
+    cost: Estimate | None = None  # the accepted operation's, from schema.limits
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -2,17 +2,43 @@
 
 An omitted input field is absent from the unified write (it stays as it is); an
 explicit null is present as None (it clears). That distinction is made here, once.
+
+A `DateTime` input must carry its UTC offset (RFC 3339 asks for one): a time without
+it names no instant, and compared with the providers' timestamps it crashed the whole
+query. It is refused as BAD_USER_INPUT rather than guessed to be UTC.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 
 from gateway import model
+from gateway.errors import UserErrorCode, UserInputError
+
+NAIVE_DATETIME = "A DateTime needs a UTC offset, as in 2024-05-01T12:00:00Z or +02:00."
+_parse_datetime = cast(Callable[[object], datetime], DateTimeDefinition.parse_value)
+
+
+def _aware_datetime(value: object) -> datetime:
+    parsed = _parse_datetime(value)
+    if parsed.utcoffset() is None:
+        raise UserInputError(UserErrorCode.INVALID, NAIVE_DATETIME)
+    return parsed
+
+
+AwareDateTime = strawberry.scalar(
+    name="DateTime",
+    description="Date with time (isoformat) and its UTC offset, e.g. 2024-05-01T12:00:00Z",
+    serialize=datetime.isoformat,
+    parse_value=_aware_datetime,
+)
+"""Strawberry's DateTime, refusing times without offset: `Schema(scalar_overrides=...)`."""
 
 
 def _present(source: object, names: tuple[str, ...]) -> dict[str, Any]:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import strawberry
+from datetime import datetime
 
 from schema.errors import GatewayErrors
+from schema.federation import GatewaySchema
+from schema.inputs import AwareDateTime
+from schema.limits import OperationLimits
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.types import Customer, Order
 
-schema = strawberry.federation.Schema(
+schema = GatewaySchema(
     query=Query,
     mutation=Mutation,
     types=[Customer, Order],
-    extensions=[GatewayErrors],
+    extensions=[GatewayErrors, OperationLimits],
+    scalar_overrides={datetime: AwareDateTime},
 )
 
 

@@ -300,6 +300,7 @@ async def load_order(info: Info, global_id: str) -> Order | None:
         raise MalformedId("id")
     if gid.provider not in info.context.registry:
         return None
+    info.context.registry.get(gid.provider).capabilities.ids.check_global(gid)
     customer = await info.context.loaders.customer_by_ref.load(gid.customer)
     if customer is None:
         return None

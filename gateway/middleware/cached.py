@@ -52,6 +52,7 @@ from gateway.model import (
     Order,
     PaymentSource,
 )
+from gateway.scope import join, share, wait_shared
 
 log = logging.getLogger("gateway.cache")
 
@@ -214,7 +215,12 @@ class CachedProvider(ProviderMiddleware):
             own: list[_Slot] = []
             for slot in missing:
                 flight = self._flights.get(slot.key)
-                if flight and flight.gen == lookup.gens[slot.gen_key] and flight.tag == slot.tag:
+                if (
+                    flight
+                    and flight.gen == lookup.gens[slot.gen_key]
+                    and flight.tag == slot.tag
+                    and join(flight.task)
+                ):
                     waits[id(flight.task)] = flight.task
                     self._metrics.count("coalesced", self.name, kind)
                 else:
@@ -230,7 +236,7 @@ class CachedProvider(ProviderMiddleware):
                 )
                 waits[id(task)] = task
             for task in waits.values():
-                values.update(await asyncio.shield(task))
+                values.update(await wait_shared(task))
         return [cast(T, values[s.key]) for s in slots]
 
     def _start(
@@ -262,7 +268,7 @@ class CachedProvider(ProviderMiddleware):
             await self._store(kind, entries)
             return values
 
-        task = asyncio.ensure_future(run())
+        task = share(run(), self.name)
         flights = {s.key: _Flight(seen.gens[s.gen_key], s.tag, task) for s in own}
         self._flights.update(flights)
 

@@ -1,7 +1,7 @@
 """The skeleton every adapter shares, once, so an adapter file holds only its provider's API.
 
-Error envelopes, live-or-sandbox connections, per-customer fetches, cursors, gateway-side
-idempotency and sparse bodies look alike in every provider; what differs (the error
+Id paths, error envelopes, live-or-sandbox connections, per-customer fetches, cursors,
+gateway-side idempotency and sparse bodies look alike in every provider; what differs (the error
 mapper, the hosts, the page call) is passed in.
 """
 
@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
 from gateway.contract import Connection, ProviderSettings, SandboxLink
-from gateway.errors import GatewayError, ProviderBadResponse, ProviderNotFound
+from gateway.errors import GatewayError, MalformedId, ProviderBadResponse, ProviderNotFound
 from gateway.http import UpstreamClient, json_body
 from gateway.idempotency import IdempotencyStore
 from gateway.model import Customer, ProviderName
@@ -24,6 +25,26 @@ T = TypeVar("T")
 C = TypeVar("C")
 ErrorMapper = Callable[[int, Any], GatewayError]
 """(status, decoded body) -> what the provider's error envelope means."""
+
+
+def path(template: str, *ids: str) -> str:
+    """`template` with each `{}` replaced by one id, percent-encoded as a single segment.
+
+    The one way an id enters a URL: ids are values, never paths. `/`, `?`, `#`, `%`,
+    control and non-ASCII characters are escaped, so an id cannot leave its segment,
+    add a query or break the URL; a segment that is empty or all dots (which a URL
+    resolves as a path step) is refused outright. The service has checked each id
+    against the provider's `IdRules` already; this holds for ids that were not.
+    """
+    literals = template.split("{}")
+    if len(literals) != len(ids) + 1:
+        raise ValueError(f"{template!r} has {len(literals) - 1} slots for {len(ids)} ids")
+    parts = [literals[0]]
+    for value, literal in zip(ids, literals[1:], strict=True):
+        if value.strip(".") == "":
+            raise MalformedId("id")
+        parts += [quote(value, safe=""), literal]
+    return "".join(parts)
 
 
 def checked(

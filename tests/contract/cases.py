@@ -31,6 +31,8 @@ class ProviderCase:
     """A token attachPaymentSource accepts; None when payment sources are unsupported."""
     native_idempotency: bool
     """True: the provider dedupes a retried create itself (both calls reach it)."""
+    missing_ids: dict[str, str]
+    """Well-formed provider ids no record has, by kind: `customer`, `address`, `source`."""
     operations: frozenset[str] = field(default_factory=frozenset)
     text_field: str = "note"
     """A writable free-text field that the update tests change."""

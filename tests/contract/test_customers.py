@@ -322,7 +322,9 @@ async def test_writable_fields_tell_the_truth(gateway: Gateway, case: ProviderCa
 
 
 async def test_unknown_id_is_not_found(gateway: Gateway, case: ProviderCase) -> None:
-    missing = ids.customer_id(CustomerRef(ProviderName[case.provider], "NO-SUCH-CUSTOMER"))
+    missing = ids.customer_id(
+        CustomerRef(ProviderName[case.provider], case.missing_ids["customer"])
+    )
     assert await read(gateway, missing) is None
     payload = (await gateway.data(UPDATE, input={"id": missing, case.text_field: "x"}))[
         "updateCustomer"
@@ -374,8 +376,8 @@ async def test_payment_source_attach_and_detach(gateway: Gateway, case: Provider
 
 def operation_inputs(case: ProviderCase, customer_id: str) -> dict[str, tuple[str, Any]]:
     """Every contract mutation with an input of the right shape, destructive ones last."""
-    address = {"customerId": customer_id, "addressId": "unknown-address"}
-    source = {"customerId": customer_id, "paymentSourceId": "unknown-source"}
+    address = {"customerId": customer_id, "addressId": case.missing_ids["address"]}
+    source = {"customerId": customer_id, "paymentSourceId": case.missing_ids["source"]}
     new_customer = {**case.new_customer, "email": "operations.contract@example.com"}
     return {
         "createCustomer": ("CreateCustomerInput", {"provider": case.provider, **new_customer}),

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import httpx
 import pytest
 
+from gateway.errors import MalformedId
 from gateway.model import Address
 from gateway.providers import kit
 
@@ -85,3 +87,50 @@ def test_after_last_points_past_a_page_that_has_more(
     ids: Sequence[str], more: bool, cursor: str | None
 ) -> None:
     assert kit.after_last(ids, more) == cursor
+
+
+@pytest.mark.parametrize(
+    ("template", "ids", "built"),
+    [
+        (
+            "/v2/customers/{}",
+            ["JDKYHBWT1D4F8MFH63DBMEN8Y4"],
+            "/v2/customers/JDKYHBWT1D4F8MFH63DBMEN8Y4",
+        ),
+        ("/v2/customers/{}", ["../../B"], "/v2/customers/..%2F..%2FB"),
+        ("/v2/customers/{}", ["x/../victim"], "/v2/customers/x%2F..%2Fvictim"),
+        ("/v2/customers/{}", ["%2e%2e%2fB"], "/v2/customers/%252e%252e%252fB"),
+        ("/v2/customers/{}", ["a?b=c#d"], "/v2/customers/a%3Fb%3Dc%23d"),
+        ("/v2/customers/{}", ["a\x00b\n\x7f"], "/v2/customers/a%00b%0A%7F"),
+        ("/v2/customers/{}", ["é日"], "/v2/customers/%C3%A9%E6%97%A5"),
+        ("/v2/cards/{}/disable", ["ccof:uIbf"], "/v2/cards/ccof%3AuIbf/disable"),
+        ("/c/{}/a/{}", ["C1", "A 1"], "/c/C1/a/A%201"),
+        ("/v1/{}", ["{}"], "/v1/%7B%7D"),
+    ],
+)
+def test_path_puts_each_id_in_one_escaped_segment(
+    template: str, ids: list[str], built: str
+) -> None:
+    assert kit.path(template, *ids) == built
+
+
+@pytest.mark.parametrize(
+    "value", ["../../B", "x/../y", "%2e%2e", "a?b", "a#b", "\x00", "\r\n", "é", "A" * 10_240]
+)
+def test_a_built_path_keeps_its_segments_whatever_the_id(value: str) -> None:
+    """httpx sends exactly the segments of the template: no dot step, no query, no error."""
+    url = httpx.URL("https://provider.example" + kit.path("/v2/customers/{}/addresses", value))
+    assert url.raw_path.split(b"/")[1:3] == [b"v2", b"customers"]
+    assert url.raw_path.split(b"/")[4:] == [b"addresses"]
+    assert (url.query, url.fragment) == (b"", "")
+
+
+@pytest.mark.parametrize("value", ["", ".", "..", "..."])
+def test_a_segment_of_dots_or_nothing_is_refused(value: str) -> None:
+    with pytest.raises(MalformedId):
+        kit.path("/v2/customers/{}", value)
+
+
+def test_a_template_takes_exactly_its_number_of_ids() -> None:
+    with pytest.raises(ValueError, match="2 slots for 1 ids"):
+        kit.path("/c/{}/a/{}", "C1")

@@ -15,6 +15,7 @@ take one call (emails, phones, metadata), its addresses and cards a second one.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -51,7 +52,7 @@ from gateway.model import (
 )
 from gateway.providers import kit
 from gateway.providers.addresses import merge_address, new_address
-from gateway.providers.clover import mapping
+from gateway.providers.clover import mapping, rules
 from gateway.providers.clover.client import CloverApi, expansions
 from gateway.providers.clover.search import newest_first
 from gateway.providers.clover.settings import (
@@ -60,6 +61,7 @@ from gateway.providers.clover.settings import (
     CloverSettings,
 )
 from gateway.providers.versioning import check_expected
+from gateway.scope import join, share, wait_shared
 from gateway.validation import camel
 
 Extras = dict[str, dict[str, Any]]
@@ -99,13 +101,11 @@ CAPABILITIES = Capabilities(
     address_fields=frozenset(mapping.ADDRESS_FIELDS),
     operations=_OPERATIONS | {Operation.ATTACH_PAYMENT_SOURCE, Operation.DETACH_PAYMENT_SOURCE},
     max_addresses=None,
+    ids=rules.IDS,
+    max_lengths=rules.MAX_LENGTHS,
+    address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
 )
-CAPABILITIES_WITHOUT_ECOMMERCE = Capabilities(
-    writable_fields=mapping.WRITABLE_FIELDS,
-    address_fields=frozenset(mapping.ADDRESS_FIELDS),
-    operations=_OPERATIONS,
-    max_addresses=None,
-)
+CAPABILITIES_WITHOUT_ECOMMERCE = dataclasses.replace(CAPABILITIES, operations=_OPERATIONS)
 
 
 class CloverProvider:
@@ -161,15 +161,16 @@ class CloverProvider:
             return known
         key = (self._writes, tuple(sorted(wanted)))
         shared = self._extras_in_flight.get(key)
-        if shared is None:
-            shared = asyncio.ensure_future(self._read_extras(list(wanted.values())))
+        if shared is None or not join(shared):
+            shared = share(self._read_extras(list(wanted.values())), self.name)
             self._extras_in_flight[key] = shared
             shared.add_done_callback(lambda done: self._settled(key, done))
-        return {**await asyncio.shield(shared), **known}
+        return {**await wait_shared(shared), **known}
 
     def _settled(self, key: tuple[int, tuple[str, ...]], done: asyncio.Task[Extras]) -> None:
         """Forget a finished shared read; its error is raised to every waiter, not logged."""
-        self._extras_in_flight.pop(key, None)
+        if self._extras_in_flight.get(key) is done:
+            del self._extras_in_flight[key]
         if not done.cancelled():
             done.exception()
 
@@ -224,7 +225,7 @@ class CloverProvider:
 
     async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer:
         address = new_address("", new.address) if new.address else None
-        errors = _too_long(new.fields) + (_address_errors(address) if address else [])
+        errors = _address_errors(address) if address else []
         if new.payment_source_token is not None and not new.fields.get("email"):
             errors.append(
                 UserInputError(
@@ -299,7 +300,6 @@ class CloverProvider:
         `expectedVersion`, to find the email and phone sub-resources, and to send
         metadata complete.
         """
-        _raise(_too_long(fields))
         needs_current = (
             expected_version is not None
             or "email" in fields
@@ -466,21 +466,8 @@ class CloverProvider:
         await self._api.aclose()
 
 
-def _too_long(fields: CustomerFields) -> list[UserInputError]:
-    """Refused before any write: an update writes several resources one after another."""
-    return [
-        UserInputError(
-            UserErrorCode.INVALID,
-            f"Clover stores at most {limit} characters here.",
-            ("input", camel(name)),
-        )
-        for name, limit in mapping.too_long(fields, mapping.MAX_LENGTHS)
-    ]
-
-
 def _address_errors(address: Address) -> list[UserInputError]:
-    """Clover requires every address field but line2, each of a bounded length."""
-    values = {name: getattr(address, name) for name in mapping.ADDRESS_FIELDS}
+    """Clover requires every address field but line2 (lengths: the service checks them)."""
     return [
         UserInputError(
             UserErrorCode.INVALID,
@@ -488,13 +475,6 @@ def _address_errors(address: Address) -> list[UserInputError]:
             ("input", "address", camel(name)),
         )
         for name in mapping.missing_address_fields(address)
-    ] + [
-        UserInputError(
-            UserErrorCode.INVALID,
-            f"Clover stores at most {limit} characters here.",
-            ("input", "address", camel(name)),
-        )
-        for name, limit in mapping.too_long(values, mapping.MAX_ADDRESS_LENGTHS)
     ]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 from gateway.contract import Operation, unsupported
 from gateway.errors import FieldPath
@@ -37,7 +36,7 @@ class CloverApi:
         requests_per_s: int,
     ) -> None:
         self._http = http
-        self.customers = f"/v3/merchants/{quote(merchant_id, safe='')}/customers"
+        self.customers = kit.path("/v3/merchants/{}/customers", merchant_id)
         self._ecommerce = ecommerce_url.rstrip("/") if ecommerce_url else None
         self._slots = asyncio.Semaphore(max_in_flight)
         self._pacer = Pacer(requests_per_s)
@@ -70,13 +69,14 @@ class CloverApi:
         )
 
     def customer(self, customer_id: str, *rest: str) -> str:
-        """A v3 customer URL, or one of its sub-resources'; every id is escaped."""
-        return "/".join((self.customers, *(quote(part, safe="") for part in (customer_id, *rest))))
+        """A v3 customer URL, or one of its sub-resources'; each part is one segment."""
+        return self.customers + kit.path("/{}" * (1 + len(rest)), customer_id, *rest)
 
     def ecommerce(self, *parts: str) -> str:
+        """An Ecommerce v1 URL (another host); each part is one segment."""
         if self._ecommerce is None:
             raise unsupported(ProviderName.CLOVER, Operation.ATTACH_PAYMENT_SOURCE)
-        return "/".join((self._ecommerce, "v1", *(quote(part, safe="") for part in parts)))
+        return self._ecommerce + kit.path("/v1" + "/{}" * len(parts), *parts)
 
     async def read(
         self, customer_id: str, expand: Sequence[str], id_field: FieldPath = ("input", "id")

@@ -57,20 +57,6 @@ ADDRESS_FIELDS: dict[str, str] = {
     "country": "country",
 }
 REQUIRED_ADDRESS_FIELDS = ("line1", "city", "region", "postal_code", "country")
-# The longest value Clover stores (the SDK models' `validate()`), in unified names.
-MAX_LENGTHS: dict[str, int] = {
-    "given_name": 64,
-    "family_name": 64,
-    "company_name": 127,
-    "note": 2000,
-}
-MAX_ADDRESS_LENGTHS: dict[str, int] = {
-    "line1": 127,
-    "line2": 127,
-    "city": 127,
-    "region": 127,
-    "postal_code": 10,
-}
 # v3 `cardType` -> the brand names the other providers use.
 CARD_BRANDS: dict[str, str] = {
     "MC": "MASTERCARD",
@@ -216,15 +202,6 @@ def address_body(address: Address) -> dict[str, Any]:
 
 def missing_address_fields(address: Address) -> list[str]:
     return [name for name in REQUIRED_ADDRESS_FIELDS if not getattr(address, name)]
-
-
-def too_long(values: Mapping[str, Any], limits: Mapping[str, int]) -> list[tuple[str, int]]:
-    """(field, limit) for every value longer than Clover stores."""
-    return [
-        (name, limit)
-        for name, limit in limits.items()
-        if isinstance(values.get(name), str) and len(values[name]) > limit
-    ]
 
 
 def item_id(row: Mapping[str, Any]) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr
 
-from gateway.contract import ProviderSettings
+from gateway.contract import HttpUrl, ProviderSettings
 
 SANDBOX_ACCESS_TOKEN = "sandbox-clover-access-token"
 SANDBOX_MERCHANT_ID = "SBXMERCHANT01"
@@ -14,16 +14,15 @@ SANDBOX_MERCHANT_ID = "SBXMERCHANT01"
 
 
 class CloverSettings(ProviderSettings):
+    credential_fields: ClassVar[tuple[str, ...]] = ("access_token", "merchant_id")
+    host_fields: ClassVar[tuple[str, ...]] = ("environment", "region", "ecommerce_base_url")
+
     access_token: SecretStr | None = None
     merchant_id: str | None = None
     environment: Literal["sandbox", "production"] = "sandbox"
     region: Literal["us", "eu", "la"] = "us"
-    ecommerce_base_url: str | None = None
+    ecommerce_base_url: HttpUrl | None = None
     max_in_flight: int = Field(default=5, ge=1, description="Clover allows 5 per token.")
     max_requests_per_s: int = Field(
         default=16, ge=1, description="Requests started per second; Clover allows 16 per token."
     )
-
-    @property
-    def is_live(self) -> bool:
-        return self.access_token is not None

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 from gateway.contract import Capabilities, Connection, Operation, ProviderDeps, SandboxLink
 from gateway.errors import (
@@ -42,7 +41,7 @@ from gateway.model import (
 )
 from gateway.providers import kit
 from gateway.providers.addresses import merge_address
-from gateway.providers.digitalriver import mapping
+from gateway.providers.digitalriver import mapping, rules
 from gateway.providers.digitalriver.settings import SANDBOX_SECRET_KEY, DigitalRiverSettings
 from gateway.providers.versioning import check_expected
 
@@ -57,17 +56,20 @@ CAPABILITIES = Capabilities(
     address_fields=frozenset(mapping.ADDRESS_FIELDS),
     operations=frozenset(Operation),
     max_addresses=1,
+    ids=rules.IDS,
+    max_lengths=rules.MAX_LENGTHS,
+    address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
     caller_chosen_id=True,
     make_default_on_attach=True,
 )
 
 
 def _customer_path(customer_id: str) -> str:
-    return f"/customers/{quote(customer_id, safe='')}"
+    return kit.path("/customers/{}", customer_id)
 
 
 def _source_path(customer_id: str, source_id: str) -> str:
-    return f"{_customer_path(customer_id)}/sources/{quote(source_id, safe='')}"
+    return kit.path("/customers/{}/sources/{}", customer_id, source_id)
 
 
 class DigitalRiverProvider:
@@ -108,7 +110,7 @@ class DigitalRiverProvider:
         return data, body.get("hasMore") is True
 
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
-        wanted = [i for i in dict.fromkeys(ids) if not mapping.check_provider_id(i)]
+        wanted = list(dict.fromkeys(ids))
         batchable = [i for i in wanted if "," not in i]
         found: dict[str, Customer] = {}
         pages = await asyncio.gather(
@@ -162,8 +164,6 @@ class DigitalRiverProvider:
 
     async def create_customer(self, new: NewCustomer, idempotency_key: str | None) -> Customer:
         errors = mapping.check_metadata(new.fields.get("metadata"))
-        if new.provider_id is not None:
-            errors += mapping.check_provider_id(new.provider_id)
         if new.address is not None:
             errors += mapping.check_address(mapping.new_address(new.address), ADDRESS_PATH)
         if errors:
@@ -206,7 +206,7 @@ class DigitalRiverProvider:
 
     async def _check_source(self, token: str, token_field: FieldPath) -> None:
         """Refuse a token that cannot be attached before the customer exists."""
-        source = await self._call("GET", f"/sources/{quote(token, safe='')}", id_field=token_field)
+        source = await self._call("GET", kit.path("/sources/{}", token), id_field=token_field)
         refusal = mapping.source_refusal(source)
         if refusal is not None:
             raise ProviderRejected(

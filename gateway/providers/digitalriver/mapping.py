@@ -45,7 +45,6 @@ from gateway.validation import camel
 
 PROVIDER = ProviderName.DIGITAL_RIVER
 ADDRESS_ID = "shipping"
-MAX_ID_LENGTH = 40
 MAX_METADATA_KEYS = 20
 MAX_METADATA_KEY_LENGTH = 40
 MAX_METADATA_VALUE_LENGTH = 500
@@ -265,17 +264,6 @@ def to_order(native: Mapping[str, Any]) -> Order:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProviderBadResponse(PROVIDER, f"unreadable order: {type(exc).__name__}") from exc
-
-
-def check_provider_id(value: str) -> list[UserInputError]:
-    """The caller-chosen id: 1 to 40 characters, none of them a control character."""
-    if not value or len(value) > MAX_ID_LENGTH:
-        message = f"Digital River ids have 1 to {MAX_ID_LENGTH} characters; this has {len(value)}."
-    elif any(not ch.isprintable() for ch in value) or value != value.strip():
-        message = "Digital River ids cannot contain control characters or surrounding spaces."
-    else:
-        return []
-    return [UserInputError(UserErrorCode.INVALID, message, ("input", "providerId"))]
 
 
 def check_metadata(metadata: Any) -> list[UserInputError]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr
 
 from gateway.contract import ProviderSettings
@@ -11,12 +13,11 @@ SANDBOX_SECRET_KEY = "sk_test_sandbox-digitalriver-secret"
 
 
 class DigitalRiverSettings(ProviderSettings):
+    credential_fields: ClassVar[tuple[str, ...]] = ("secret_key",)
+    host_fields: ClassVar[tuple[str, ...]] = ()
+
     secret_key: SecretStr | None = None
     max_in_flight: int = Field(
         default=25, ge=1, description="Concurrent calls; test keys allow 25 requests/s."
     )
     api_version: str | None = None
-
-    @property
-    def is_live(self) -> bool:
-        return self.secret_key is not None

@@ -53,7 +53,7 @@ from gateway.model import (
     ProviderName,
 )
 from gateway.providers import kit
-from gateway.providers.elasticpath import mapping
+from gateway.providers.elasticpath import mapping, rules
 from gateway.providers.elasticpath.auth import TokenSource
 from gateway.providers.elasticpath.query import condition
 from gateway.providers.elasticpath.settings import (
@@ -87,6 +87,9 @@ CAPABILITIES = Capabilities(
         }
     ),
     max_addresses=None,
+    ids=rules.IDS,
+    max_lengths=rules.MAX_LENGTHS,
+    address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
 )
 
 
@@ -146,7 +149,7 @@ class ElasticPathProvider:
 
     async def _retrieve(self, customer_id: str, id_field: FieldPath = ("input", "id")) -> Customer:
         return mapping.to_customer(
-            await self._data("GET", f"/v2/customers/{customer_id}", id_field=id_field)
+            await self._data("GET", _customer_path(customer_id), id_field=id_field)
         )
 
     async def _maybe(self, customer_id: str) -> Customer | None:
@@ -173,7 +176,7 @@ class ElasticPathProvider:
         return await kit.per_key([c.provider_id for c in customers], self._addresses)
 
     async def _addresses(self, customer_id: str) -> list[Address]:
-        listed = self._list("GET", f"/v2/customers/{customer_id}/addresses")
+        listed = self._list("GET", kit.path("/v2/customers/{}/addresses", customer_id))
         _, natives = await kit.or_default(listed, ({}, []))
         return [mapping.to_address(a) for a in natives]
 
@@ -219,7 +222,7 @@ class ElasticPathProvider:
             except GatewayError:
                 # No customer without the address that was asked for: undo, then report.
                 with contextlib.suppress(GatewayError):
-                    await self._call("DELETE", f"/v2/customers/{created.provider_id}")
+                    await self._call("DELETE", _customer_path(created.provider_id))
                 raise
         return created
 
@@ -232,20 +235,22 @@ class ElasticPathProvider:
         if len(data) == 1:
             return await self._retrieve(customer_id)
         return mapping.to_customer(
-            await self._data("PUT", f"/v2/customers/{customer_id}", json={"data": data})
+            await self._data("PUT", _customer_path(customer_id), json={"data": data})
         )
 
     async def delete_customer(self, customer_id: str, expected_version: str | None) -> None:
         if expected_version is not None:
             check_expected((await self._retrieve(customer_id)).version, expected_version)
-        await self._call("DELETE", f"/v2/customers/{customer_id}")
+        await self._call("DELETE", _customer_path(customer_id))
 
     async def _write_address(
         self, method: str, customer_id: str, address_id: str | None, address: AddressFields
     ) -> None:
-        path = f"/v2/customers/{customer_id}/addresses"
-        if address_id is not None:
-            path += f"/{address_id}"
+        path = (
+            kit.path("/v2/customers/{}/addresses", customer_id)
+            if address_id is None
+            else kit.path("/v2/customers/{}/addresses/{}", customer_id, address_id)
+        )
         try:
             await self._call(
                 method,
@@ -277,7 +282,9 @@ class ElasticPathProvider:
 
     async def remove_address(self, customer_id: str, address_id: str) -> Customer:
         try:
-            await self._call("DELETE", f"/v2/customers/{customer_id}/addresses/{address_id}")
+            await self._call(
+                "DELETE", kit.path("/v2/customers/{}/addresses/{}", customer_id, address_id)
+            )
         except ProviderNotFound as exc:
             raise await self._which_missing(customer_id) from exc
         return await self._retrieve(customer_id, ("input", "customerId"))
@@ -294,11 +301,15 @@ class ElasticPathProvider:
         raise unsupported(self.name, Operation.SET_DEFAULT_PAYMENT_SOURCE)
 
     async def forget_customer(self, customer_id: str) -> ForgetOutcome:
-        await self._call("DELETE", f"/v2/customers/{customer_id}")
+        await self._call("DELETE", _customer_path(customer_id))
         return ForgetOutcome.DELETED
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+def _customer_path(customer_id: str) -> str:
+    return kit.path("/v2/customers/{}", customer_id)
 
 
 def _offset(cursor: str | None) -> int:

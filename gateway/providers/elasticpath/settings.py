@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr
 
 from gateway.contract import ProviderSettings
@@ -12,12 +14,11 @@ SANDBOX_CLIENT_SECRET = "sandbox-elasticpath-client-secret"
 
 
 class ElasticPathSettings(ProviderSettings):
+    credential_fields: ClassVar[tuple[str, ...]] = ("client_id", "client_secret")
+    host_fields: ClassVar[tuple[str, ...]] = ()
+
     client_id: str | None = None
     client_secret: SecretStr | None = None
     max_in_flight: int = Field(
         default=25, ge=1, description="Concurrent calls; a development store allows 25/s."
     )
-
-    @property
-    def is_live(self) -> bool:
-        return self.client_id is not None and self.client_secret is not None

@@ -42,7 +42,7 @@ from gateway.model import (
 )
 from gateway.providers import kit
 from gateway.providers.addresses import merge_address, new_address
-from gateway.providers.square import mapping
+from gateway.providers.square import mapping, rules
 from gateway.providers.square.settings import SANDBOX_ACCESS_TOKEN, SquareSettings
 
 BULK_RETRIEVE_MAX = 100
@@ -69,6 +69,9 @@ CAPABILITIES = Capabilities(
         }
     ),
     max_addresses=1,
+    ids=rules.IDS,
+    max_lengths=rules.MAX_LENGTHS,
+    address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
 )
 
 
@@ -87,7 +90,7 @@ class SquareProvider:
         return kit.checked(self.name, response, lambda s, b: mapping.error_from(s, b, id_field))
 
     async def _retrieve(self, customer_id: str) -> Customer:
-        body = await self._call("GET", f"/v2/customers/{customer_id}")
+        body = await self._call("GET", kit.path("/v2/customers/{}", customer_id))
         return mapping.to_customer(body["customer"])
 
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
@@ -212,16 +215,17 @@ class SquareProvider:
         body = mapping.customer_body(fields)
         if expected_version is not None:
             body["version"] = _version_number(expected_version)
-        response = await self._call("PUT", f"/v2/customers/{customer_id}", json=body)
+        response = await self._call("PUT", kit.path("/v2/customers/{}", customer_id), json=body)
         return mapping.to_customer(response["customer"])
 
     async def delete_customer(self, customer_id: str, expected_version: str | None) -> None:
         params = {"version": _version_number(expected_version)} if expected_version else None
-        await self._call("DELETE", f"/v2/customers/{customer_id}", params=params)
+        await self._call("DELETE", kit.path("/v2/customers/{}", customer_id), params=params)
 
     async def _write_address(self, current: Customer, address: Address | None) -> Customer:
         body = {"address": mapping.address_body(address), "version": int(current.version)}
-        response = await self._call("PUT", f"/v2/customers/{current.provider_id}", json=body)
+        path = kit.path("/v2/customers/{}", current.provider_id)
+        response = await self._call("PUT", path, json=body)
         return mapping.to_customer(response["customer"])
 
     async def add_address(self, customer_id: str, address: AddressFields) -> Customer:
@@ -252,7 +256,7 @@ class SquareProvider:
 
     async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer:
         body = await self._call(
-            "GET", f"/v2/cards/{source_id}", id_field=("input", "paymentSourceId")
+            "GET", kit.path("/v2/cards/{}", source_id), id_field=("input", "paymentSourceId")
         )
         card = body["card"]
         if card.get("customer_id") != customer_id or not card.get("enabled", False):
@@ -261,7 +265,7 @@ class SquareProvider:
                 "This customer has no such payment source.",
                 ("input", "paymentSourceId"),
             )
-        await self._call("POST", f"/v2/cards/{source_id}/disable")
+        await self._call("POST", kit.path("/v2/cards/{}/disable", source_id))
         return await self._retrieve(customer_id)
 
     async def set_default_payment_source(self, customer_id: str, source_id: str) -> Customer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import SecretStr
 
@@ -13,10 +13,9 @@ SANDBOX_ACCESS_TOKEN = "sandbox-square-access-token"
 
 
 class SquareSettings(ProviderSettings):
+    credential_fields: ClassVar[tuple[str, ...]] = ("access_token",)
+    host_fields: ClassVar[tuple[str, ...]] = ("environment",)
+
     access_token: SecretStr | None = None
     environment: Literal["sandbox", "production"] = "sandbox"
     api_version: str = "2025-08-20"
-
-    @property
-    def is_live(self) -> bool:
-        return self.access_token is not None

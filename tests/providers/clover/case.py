@@ -27,6 +27,11 @@ CASE = ProviderCase(
     unsupported_field=("nickname", "Countess"),
     payment_token="clv_1TSTcontract0001",
     native_idempotency=False,
+    missing_ids={
+        "customer": "NOSUCHCUSTOMR",
+        "address": "NOSUCHADDRESS",
+        "source": "NOSUCHSOURCE0",
+    },
     operations=frozenset(
         {
             "createCustomer",

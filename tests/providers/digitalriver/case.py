@@ -28,6 +28,11 @@ CASE = ProviderCase(
     unsupported_field=("nickname", "Countess"),
     payment_token="5a1d7c4e-3b8f-4e2a-9c61-0d2f8e7b1a01",
     native_idempotency=False,
+    missing_ids={
+        "customer": "no-such-customer",
+        "address": "unknown-address",
+        "source": "unknown-source",
+    },
     operations=frozenset(
         {
             "createCustomer",

@@ -243,25 +243,6 @@ def test_create_body(new: NewCustomer, body: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "valid"),
-    [
-        ("x" * 40, True),
-        ("x" * 41, False),
-        ("", False),
-        ("tab\there", False),
-        (" padded", False),
-        ("cust-123_ok.A", True),
-    ],
-)
-def test_check_provider_id(value: str, valid: bool) -> None:
-    errors = mapping.check_provider_id(value)
-    assert (errors == []) is valid
-    assert all(
-        (e.code, e.field) == (UserErrorCode.INVALID, ("input", "providerId")) for e in errors
-    )
-
-
-@pytest.mark.parametrize(
     ("metadata", "valid"),
     [
         ({f"k{i}": i for i in range(20)}, True),

@@ -29,6 +29,11 @@ CASE = ProviderCase(
     unsupported_field=("givenName", "Ada"),
     payment_token=None,
     native_idempotency=False,
+    missing_ids={
+        "customer": "00000000-0000-4000-8000-000000000000",
+        "address": "00000000-0000-4000-8000-000000000001",
+        "source": "unknown-source",
+    },
     operations=frozenset(
         {
             "createCustomer",

@@ -181,13 +181,19 @@ async def test_unknown_address_or_customer_is_not_found(gw: Gateway) -> None:
     missing_address = (
         await gw.data(
             update,
-            input={"customerId": created["id"], "addressId": "nope", "address": {"city": "X"}},
+            input={
+                "customerId": created["id"],
+                "addressId": ELASTIC_PATH.missing_ids["address"],
+                "address": {"city": "X"},
+            },
         )
     )["updateCustomerAddress"]
     assert [(e["code"], e["field"]) for e in missing_address["userErrors"]] == [
         ("NOT_FOUND", ["input", "addressId"])
     ]
-    ghost = ids.customer_id(CustomerRef(ProviderName.ELASTIC_PATH, "NO-SUCH-CUSTOMER"))
+    ghost = ids.customer_id(
+        CustomerRef(ProviderName.ELASTIC_PATH, ELASTIC_PATH.missing_ids["customer"])
+    )
     missing_customer = (
         await gw.data(
             ADDRESS_MUTATION.format(input="AddCustomerAddressInput", name="addCustomerAddress"),

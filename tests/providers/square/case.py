@@ -28,6 +28,11 @@ CASE = ProviderCase(
     unsupported_field=("locale", "en_GB"),
     payment_token="cnon:card-nonce-ok",
     native_idempotency=True,
+    missing_ids={
+        "customer": "NOSUCHCUSTOMER00000000000",
+        "address": "unknown-address",
+        "source": "ccof:unknown-source",
+    },
     operations=frozenset(
         {
             "createCustomer",

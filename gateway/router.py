@@ -1,0 +1,132 @@
+"""`/graphql`: Strawberry's router, with every request's work bounded and ended with it.
+
+Each execution runs in a `RequestScope` (`gateway.scope`): upstream calls share the
+request's deadline and its budget of calls, and when the answer is produced, the
+deadline passes or the client disconnects, the scope closes and every upstream call
+still running for the request is cut. graphql-core leaves sibling resolvers running
+after a field fails, and DataLoader batches run as tasks of their own; the scope is
+what stops them, since they run in its context.
+
+The deadline bounds upstream calls exactly; a backstop `BACKSTOP_GRACE_S` later
+bounds the rest (CPU-bound resolving, a stuck cache backend): the answer is then one
+`DEADLINE_EXCEEDED` error. An encoded answer over `max_response_bytes` is replaced by
+one `RESPONSE_TOO_LARGE` error before anything is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from cross_web import AsyncHTTPRequestAdapter
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive
+from strawberry.fastapi.context import CustomContext
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+
+from gateway.config import LimitSettings
+from gateway.errors import (
+    ClientDisconnected,
+    GatewayError,
+    RequestDeadlineExceeded,
+    ResponseTooLarge,
+    graphql_code,
+    safe_message,
+)
+from gateway.graphiql import LocalGraphiQLRouter
+from gateway.scope import RequestScope, activated
+
+log = logging.getLogger("gateway.router")
+
+T = TypeVar("T")
+
+BACKSTOP_GRACE_S = 1.0
+"""How long past the deadline the answer may take before it is given up whole: time for
+the resolvers to turn the calls cut at the deadline into field errors."""
+
+
+def _error(exc: GatewayError, **extensions: Any) -> GraphQLError:
+    return GraphQLError(
+        safe_message(exc), extensions={"code": graphql_code(exc).value, **extensions}
+    )
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Returns when the client disconnects (the body has been read by then)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _within(scope: RequestScope, receive: Receive, work: Awaitable[T]) -> T | ExecutionResult:
+    """`work`'s result, or one error if the backstop passes or the client goes first."""
+    loop = asyncio.get_running_loop()
+    backstop = asyncio.timeout_at(scope.deadline() + BACKSTOP_GRACE_S)
+    watcher = asyncio.ensure_future(_disconnected(receive))
+    running = True
+
+    def client_gone(watch: asyncio.Future[None]) -> None:
+        if watch.cancelled() or watch.exception() is not None or not running:
+            return
+        scope.close()
+        backstop.reschedule(loop.time())
+
+    watcher.add_done_callback(client_gone)
+    try:
+        async with backstop:
+            return await work
+    except TimeoutError:
+        if not backstop.expired():
+            raise
+        gone = watcher.done() and not watcher.cancelled() and watcher.exception() is None
+        error: GatewayError = ClientDisconnected() if gone else RequestDeadlineExceeded()
+        log.warning("request ended early: code=%s", graphql_code(error).value)
+        return ExecutionResult(data=None, errors=[_error(error)])
+    finally:
+        running = False
+        watcher.cancel()
+
+
+class GatewayRouter(LocalGraphiQLRouter):
+    """The GraphQL endpoint, each request in its own scope and within its limits."""
+
+    def __init__(self, schema: BaseSchema, limits: LimitSettings, **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self._limits = limits
+
+    async def execute_operation(  # noqa: PLR0917 (Strawberry calls it so)
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: CustomContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        scope = RequestScope(self._limits.deadline_s, self._limits.max_upstream_calls)
+        with activated(scope):
+            try:
+                work = super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
+                return await _within(scope, request.receive, work)
+            finally:
+                scope.close()
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        size, limit = len(response.body), self._limits.max_response_bytes
+        if size <= limit:
+            return response
+        log.warning("answer replaced: code=RESPONSE_TOO_LARGE size=%d limit=%d", size, limit)
+        error = _error(ResponseTooLarge(size, limit), size=size, limit=limit)
+        return super().create_response({"data": None, "errors": [error.formatted]}, sub_response)
