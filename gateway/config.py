@@ -17,7 +17,7 @@ import enum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.contract import HttpUrl, ProviderSettings
@@ -108,6 +108,41 @@ class LimitSettings(Section):
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
+class ApiKeyEntry(Section):
+    """One configured API key: only its SHA-256 is kept, with a name and what it may do."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Shown in audit records.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="Hex SHA-256 of the key.")
+    scopes: list[str] = Field(default_factory=list)
+    providers: list[str] | None = Field(
+        default=None, description="Provider slugs this key may reach; unset: every provider."
+    )
+
+
+class AuthSettings(Section):
+    """Who may call `/graphql` (and `/metrics` when asked), and how often.
+
+    `required` unset means: required in production mode, not in demo mode.
+    """
+
+    required: bool | None = None
+    api_keys: list[ApiKeyEntry] = Field(default_factory=list)
+    jwks_url: str | None = Field(default=None, description="The identity provider's JWKS.")
+    issuer: str | None = None
+    audience: str | None = None
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    jwks_refetch_interval_s: float = Field(
+        default=60.0, ge=0, description="At most one JWKS re-fetch for an unknown kid per this."
+    )
+    signing_key: SecretStr | None = Field(
+        default=None, description="Signs the gateway's own shopper tokens (loginShopper)."
+    )
+    shopper_token_ttl_s: int = Field(default=900, ge=60)
+    introspection: bool = Field(default=True, description="Off: no introspection for anyone.")
+    graphiql: bool = Field(default=True, description="Off: no GraphiQL page.")
+    metrics_require_auth: bool = False
+
+
 class GatewayMode(enum.Enum):
     """`demo`: emulators stand in for providers without credentials. `production`: never."""
 
@@ -128,6 +163,7 @@ class CoreSettings(BaseSettings):
         default=None, description="Unset: see `mode`, which is what the gateway runs in."
     )
     limits: LimitSettings = LimitSettings()
+    auth: AuthSettings = AuthSettings()
     cache: CacheSettings = CacheSettings()
     sandbox: SandboxSettings = SandboxSettings()
     sandbox_url: HttpUrl | None = Field(
