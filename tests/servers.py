@@ -1,9 +1,11 @@
 """Real servers on loopback ports, for the tests that need a socket (a browser, node).
 
-The gateway starts the way users start it, `customer-gateway serve`, in a clean
-environment and an empty working directory, so neither this machine's variables nor
-a `.env` leak in. Node programs print `{"url": ...}` on stdout once they listen.
-A missing install step fails the test with the command that fixes it, never skips.
+The gateway and the sandboxes start the way users start them, `customer-gateway serve`
+and `customer-gateway sandbox`, in a clean environment and an empty working directory,
+so neither this machine's variables nor a `.env` leak in. Node programs print
+`{"url": ...}` on stdout once they listen; Node scripts that run to an end write their
+findings as JSON to a file. A missing install step fails the test with the command that
+fixes it, never skips.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from gateway.ports import free_port
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_DEADLINE_S = 60.0
 """How long a server may take to start before the test gives up (not an assertion)."""
+RUN_DEADLINE_S = 60.0
+"""How long a Node script may run before the test gives up (not an assertion)."""
 
 
 @dataclass
@@ -67,32 +71,60 @@ def _await(name: str, process: subprocess.Popen[bytes], log: Path, probe: Callab
     pytest.fail(f"{name} did not start within {STARTUP_DEADLINE_S:.0f}s:\n{_tail(log)}")
 
 
-def _ready(url: str) -> bool:
+def _answers(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/readyz", timeout=2.0).status_code == 200
+        return httpx.get(url, timeout=2.0).status_code == 200
     except httpx.TransportError:
         return False
 
 
-def start_gateway(workdir: Path, **env: str) -> Server:
-    """`customer-gateway serve` on a free loopback port, with only `env` configured."""
+def clean_env(**variables: str) -> dict[str, str]:
+    """Only what a process needs to run, plus `variables`: no setting of this machine."""
+    kept = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    return {**kept, **variables}
+
+
+def cli_executable() -> str:
     executable = Path(sys.executable).with_name("customer-gateway")
     if not executable.exists():
         pytest.fail(f"{executable} is missing: install the package (scripts/bootstrap)")
-    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
-    port = free_port()
-    log = workdir / "gateway.log"
+    return str(executable)
+
+
+def _start_cli(command: list[str], log: Path, url: str, ready: str, env: dict[str, str]) -> Server:
+    """`customer-gateway <command>` in the log's folder, up once GET `url + ready` answers 200."""
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(executable), "serve", "--port", str(port)],
-            cwd=workdir,
-            env={**clean, "LOG_LEVEL": "WARNING", **env},
+            [cli_executable(), *command],
+            cwd=log.parent,
+            env=clean_env(**env),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
-    _await("customer-gateway serve", process, log, lambda: _ready(url))
+    _await(f"customer-gateway {command[0]}", process, log, lambda: _answers(url + ready))
     return Server(process, url, log)
+
+
+def start_gateway(workdir: Path, **env: str) -> Server:
+    """`customer-gateway serve` on a free loopback port, with only `env` configured.
+
+    Where `env` sets `PORT` the command gets no `--port`, as on a platform that sets it.
+    """
+    port = env["PORT"] if "PORT" in env else str(free_port())
+    command = ["serve"] if "PORT" in env else ["serve", "--port", port]
+    url = f"http://127.0.0.1:{port}"
+    return _start_cli(
+        command, workdir / "gateway.log", url, "/readyz", {"LOG_LEVEL": "WARNING", **env}
+    )
+
+
+def start_sandbox(workdir: Path, **env: str) -> Server:
+    """`customer-gateway sandbox` on a free loopback port, with only `env` configured."""
+    port = free_port()
+    command = ["sandbox", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    return _start_cli(command, workdir / "sandbox.log", url, "/sandbox/_providers", env)
 
 
 def node_executable() -> str:
@@ -130,3 +162,25 @@ def start_node(script: Path, *args: str, workdir: Path) -> Server:
         )
     url = _await(script.name, process, log, lambda: _announced_url(log))
     return Server(process, str(url).rstrip("/"), log)
+
+
+def run_node(script: Path, out: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Run `script` to its end in a clean env plus `env`; what it wrote as JSON to `out`."""
+    errors = out.with_suffix(".stderr")
+    with errors.open("wb") as stderr:
+        try:
+            done = subprocess.run(
+                [node_executable(), str(script), str(out)],
+                cwd=script.parent,
+                env=clean_env(**env),
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                timeout=RUN_DEADLINE_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{script.name} did not end within {RUN_DEADLINE_S:.0f}s:\n{_tail(errors)}")
+    if done.returncode != 0:
+        pytest.fail(f"{script.name} exited with status {done.returncode}:\n{_tail(errors)}")
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result

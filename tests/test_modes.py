@@ -11,8 +11,6 @@ import json
 import os
 import shlex
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,12 +21,12 @@ from gateway import cli
 from gateway.app import create_app
 from gateway.config import GatewayMode, Settings
 from gateway.errors import InvalidSettings
-from gateway.ports import free_port, wait_for_port
+from gateway.ports import free_port
 from gateway.providers import SPECS
 from gateway.registry import needs_sandbox
 from sandboxes.square.app import DEMO_ACCESS_TOKEN
 from tests.conftest import make_settings
-from tests.servers import STARTUP_DEADLINE_S, Server, start_gateway
+from tests.servers import clean_env, cli_executable, start_gateway, start_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "sk_live_never-echo-7f3a9c"
@@ -234,15 +232,6 @@ def test_port_comes_from_the_flag_then_port_then_8000(
     )
 
 
-def clean_env(**variables: str) -> dict[str, str]:
-    kept = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
-    return {**kept, **variables}
-
-
-def executable() -> str:
-    return str(Path(sys.executable).with_name("customer-gateway"))
-
-
 def run_refused(args: list[str], env: dict[str, str], cwd: Path) -> str:
     """A real process that must refuse to start: status 2, one line on stderr, nothing else."""
     done = subprocess.run(
@@ -272,7 +261,7 @@ def run_refused(args: list[str], env: dict[str, str], cwd: Path) -> str:
 def test_a_refused_process_exits_2_with_one_line(
     tmp_path: Path, command: str, variables: dict[str, str], expected: str
 ) -> None:
-    stderr = run_refused([executable(), command], clean_env(**variables), tmp_path)
+    stderr = run_refused([cli_executable(), command], clean_env(**variables), tmp_path)
     assert expected in stderr
 
 
@@ -298,27 +287,18 @@ def test_the_container_runs_production_and_refuses_to_start_without_credentials(
     assert env["GATEWAY_MODE"] == "production"
     assert cmd[:2] == ["customer-gateway", "serve"]
     assert "--port" not in cmd, "the port comes from PORT, which platforms set"
-    stderr = run_refused([executable(), *cmd[1:]], clean_env(**env), tmp_path)
+    stderr = run_refused([cli_executable(), *cmd[1:]], clean_env(**env), tmp_path)
     assert "production mode needs credentials for every enabled provider" in stderr
 
 
 @pytest.fixture
 def sandbox_server(tmp_path: Path) -> Iterator[str]:
     """`customer-gateway sandbox` on its own port, as a deployment's stand-in provider."""
-    port = free_port()
-    with (tmp_path / "sandbox.log").open("wb") as log:
-        process = subprocess.Popen(
-            [executable(), "sandbox", "--port", str(port)],
-            cwd=tmp_path,
-            env=clean_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    server = start_sandbox(tmp_path)
     try:
-        wait_for_port(port, timeout_s=STARTUP_DEADLINE_S)
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        Server(process, "", tmp_path / "sandbox.log").stop()
+        server.stop()
 
 
 def test_production_serves_live_providers_and_no_emulator_controls(
@@ -348,31 +328,8 @@ def test_production_serves_live_providers_and_no_emulator_controls(
     assert "DEMO MODE" not in gateway.log.read_text()
 
 
-def serve_without_port_flag(workdir: Path, **variables: str) -> Server:
-    """`customer-gateway serve` with no --port, up once `/readyz` answers on `PORT`."""
-    log = workdir / "gateway.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [executable(), "serve"],
-            cwd=workdir,
-            env=clean_env(**variables),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process, f"http://127.0.0.1:{variables['PORT']}", log)
-    deadline = time.monotonic() + STARTUP_DEADLINE_S
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=2.0).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.05)
-    server.stop()
-    pytest.fail(f"serve did not answer on PORT:\n{log.read_text(errors='replace')}")
-
-
 def test_demo_by_default_serves_the_emulators_loudly_on_port(tmp_path: Path) -> None:
-    gateway = serve_without_port_flag(tmp_path, PORT=str(free_port()), LOG_LEVEL="WARNING")
+    gateway = start_gateway(tmp_path, PORT=str(free_port()))
     try:
         providers = httpx.get(f"{gateway.url}/readyz").json()["providers"]
         assert providers == {spec.key: "sandbox" for spec in SPECS}

@@ -7,22 +7,16 @@ against the same Redis never see or flush each other's entries.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import redis
 
-from gateway.ports import free_port
 from tests.conftest import REDIS_URL, Gateway
-from tests.servers import STARTUP_DEADLINE_S, Server
+from tests.servers import Server
 
 FULL = """
   id provider version email givenName familyName displayName note phone
@@ -92,34 +86,3 @@ class SandboxServer:
     async def reset(self) -> None:
         async with httpx.AsyncClient(base_url=self.url) as http:
             assert (await http.post("/sandbox/_stats/reset")).status_code == 204
-
-
-def _listening(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/sandbox/_providers", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def start_sandbox(workdir: Path) -> SandboxServer:
-    """The sandboxes behind a real socket, as several gateway processes share them."""
-    executable = Path(sys.executable).with_name("customer-gateway")
-    workdir.mkdir(parents=True, exist_ok=True)
-    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
-    port = free_port()
-    with (workdir / "sandbox.log").open("wb") as log:
-        process = subprocess.Popen(
-            [str(executable), "sandbox", "--port", str(port)],
-            cwd=workdir,
-            env=clean,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", workdir / "sandbox.log")
-    deadline = time.monotonic() + STARTUP_DEADLINE_S
-    while not _listening(server.url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            pytest.fail(f"the sandbox server did not start:\n{server.log.read_text()}")
-        time.sleep(0.05)
-    return SandboxServer(server)

@@ -21,11 +21,10 @@ from tests.cache.conftest import (
     SandboxServer,
     redis_keys,
     seeded_id,
-    start_sandbox,
 )
 from tests.conftest import REDIS_URL, Gateway, make_settings, open_gateway
 from tests.contract.cases import CASES, ProviderCase
-from tests.servers import start_gateway
+from tests.servers import start_gateway, start_sandbox
 
 pytestmark = pytest.mark.redis
 
@@ -45,7 +44,7 @@ async def client(url: str) -> AsyncIterator[Gateway]:
 async def test_a_write_through_one_replica_shows_at_once_on_the_other(
     tmp_path: Path, redis_prefixes: Callable[[], str]
 ) -> None:
-    sandbox = start_sandbox(tmp_path / "sandbox")
+    sandbox = SandboxServer(start_sandbox(tmp_path / "sandbox"))
     env = {
         "SANDBOX_URL": sandbox.url,
         "CACHE__URL": REDIS_URL,
@@ -96,7 +95,7 @@ async def test_accounts_sharing_one_redis_never_see_each_other(
     tmp_path: Path, redis_prefixes: Callable[[], str]
 ) -> None:
     prefix = redis_prefixes()
-    sandboxes = [start_sandbox(tmp_path / name) for name in ("one", "two")]
+    sandboxes = [SandboxServer(start_sandbox(tmp_path / name)) for name in ("one", "two")]
     try:
         gateways = [
             open_gateway(

@@ -13,58 +13,24 @@ Clover's wire format, not just what our adapter expects.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from gateway.ports import free_port
 from sandboxes.clover.app import DEMO_ACCESS_TOKEN, DEMO_MERCHANT_ID
-from tests.servers import STARTUP_DEADLINE_S, Server, node_executable, require_node_modules
+from tests.servers import Server, require_node_modules, run_node, start_sandbox
 
 HERE = Path(__file__).parent
 MOUNT = "/sandbox/clover"
 
 
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/sandbox/_providers", timeout=2.0).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.fixture
 def sandbox_server(tmp_path: Path) -> Iterator[Server]:
     """`customer-gateway sandbox` on a free port; Clover's rate limit raised for the script."""
-    executable = Path(sys.executable).with_name("customer-gateway")
-    if not executable.exists():
-        pytest.fail(f"{executable} is missing: install the package (scripts/bootstrap)")
-    port = free_port()
-    log = tmp_path / "sandbox.log"
-    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
-    env = {**clean, "SANDBOX__PEOPLE": "20", "SANDBOX__CLOVER_RATE_LIMIT_PER_S": "1000"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(executable), "sandbox", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
+    server = start_sandbox(tmp_path, SANDBOX__PEOPLE="20", SANDBOX__CLOVER_RATE_LIMIT_PER_S="1000")
     try:
-        deadline = time.monotonic() + STARTUP_DEADLINE_S
-        while not _answers(server.url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"customer-gateway sandbox did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.05)
         yield server
     finally:
         server.stop()
@@ -72,25 +38,14 @@ def sandbox_server(tmp_path: Path) -> Iterator[Server]:
 
 def run_sdk(port: int, out: Path) -> dict[str, Any]:
     require_node_modules(HERE, "clover-ecomm-sdk")
-    done = subprocess.run(
-        [node_executable(), str(HERE / "conformance.js"), str(out)],
-        cwd=HERE,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "CLOVER_HOST": "127.0.0.1",
-            "CLOVER_PORT": str(port),
-            "CLOVER_MOUNT": MOUNT,
-            "CLOVER_ACCESS_TOKEN": DEMO_ACCESS_TOKEN,
-            "CLOVER_MERCHANT_ID": DEMO_MERCHANT_ID,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(out.read_text())
-    return result
+    env = {
+        "CLOVER_HOST": "127.0.0.1",
+        "CLOVER_PORT": str(port),
+        "CLOVER_MOUNT": MOUNT,
+        "CLOVER_ACCESS_TOKEN": DEMO_ACCESS_TOKEN,
+        "CLOVER_MERCHANT_ID": DEMO_MERCHANT_ID,
+    }
+    return run_node(HERE / "conformance.js", out, env)
 
 
 def ok(answer: dict[str, Any]) -> dict[str, Any]:

@@ -11,10 +11,7 @@ sandbox speaks Elastic Path's wire format, not just what our adapter expects.
 
 from __future__ import annotations
 
-import json
-import shutil
 import socket
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,9 +28,9 @@ from sandboxes.elasticpath.app import (
     create_sandbox,
 )
 from sandboxes.seed import for_provider, people
+from tests.servers import require_node_modules, run_node
 
 HERE = Path(__file__).parent
-SDK = HERE / "node_modules" / "@elasticpath" / "js-sdk"
 SETTINGS = SandboxSettings(people=20)
 
 
@@ -63,28 +60,9 @@ def sandbox_host() -> Iterator[str]:
 
 
 def run_sdk(host: str, out: Path) -> dict[str, Any]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("Node.js is required for the Elastic Path SDK conformance test")
-    if not SDK.is_dir():
-        pytest.fail(f"@elasticpath/js-sdk is not installed: run `npm ci` in tests/{HERE.name}")
-    done = subprocess.run(
-        [node, str(HERE / "conformance.js"), str(out)],
-        cwd=HERE,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "EP_HOST": host,
-            "EP_CLIENT_ID": DEMO_CLIENT_ID,
-            "EP_CLIENT_SECRET": DEMO_CLIENT_SECRET,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(out.read_text())
-    return result
+    require_node_modules(HERE, "@elasticpath/js-sdk")
+    env = {"EP_HOST": host, "EP_CLIENT_ID": DEMO_CLIENT_ID, "EP_CLIENT_SECRET": DEMO_CLIENT_SECRET}
+    return run_node(HERE / "conformance.js", out, env)
 
 
 def test_official_js_sdk_drives_the_sandbox(sandbox_host: str, tmp_path: Path) -> None:

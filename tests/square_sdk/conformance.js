@@ -39,7 +39,8 @@ async function main() {
   out.mainLocation = await client.locations.get({ locationId: 'main' })
   const locationId = out.locations.locations[0].id
 
-  const created = await client.customers.create({
+  // The same request twice under one key: the second is a replay of the first.
+  const grace = {
     idempotencyKey: 'node-sdk-1',
     givenName: 'Grace',
     familyName: 'Hopper',
@@ -53,24 +54,11 @@ async function main() {
       locality: 'Arlington',
       country: 'US'
     }
-  })
+  }
+  const created = await client.customers.create(grace)
   out.created = created
   const customerId = created.customer.id
-  out.again = await client.customers.create({
-    idempotencyKey: 'node-sdk-1',
-    givenName: 'Grace',
-    familyName: 'Hopper',
-    emailAddress: 'grace.node@example.com',
-    phoneNumber: '+1-202-555-0199',
-    birthday: '12-09',
-    address: {
-      addressLine1: '1 Navy Yard',
-      sublocality2: 'Yard 2',
-      administrativeDistrictLevel3: 'District 3',
-      locality: 'Arlington',
-      country: 'US'
-    }
-  })
+  out.again = await client.customers.create(grace)
   out.reusedKey = await outcome(
     client.customers.create({ idempotencyKey: 'node-sdk-1', givenName: 'Someone else' })
   )

@@ -11,21 +11,14 @@ SDK drives the same calls in tests/providers/square/test_adapter.py.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from gateway.ports import free_port
 from sandboxes.square.app import DEMO_ACCESS_TOKEN
-from tests.servers import STARTUP_DEADLINE_S, node_executable, require_node_modules
+from tests.servers import require_node_modules, run_node, start_sandbox
 
 HERE = Path(__file__).parent
 
@@ -33,58 +26,17 @@ HERE = Path(__file__).parent
 @pytest.fixture
 def sandbox_url(tmp_path: Path) -> Iterator[str]:
     """`customer-gateway sandbox` on a free loopback port, in a clean environment."""
-    executable = Path(sys.executable).with_name("customer-gateway")
-    if not executable.exists():
-        pytest.fail(f"{executable} is missing: install the package (scripts/bootstrap)")
-    port = free_port()
-    clean = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
-    log = tmp_path / "sandbox.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(executable), "sandbox", "--port", str(port)],
-            cwd=tmp_path,
-            env=clean,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/sandbox"
+    server = start_sandbox(tmp_path)
     try:
-        deadline = time.monotonic() + STARTUP_DEADLINE_S
-        while not _answers(f"{url}/_providers"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"customer-gateway sandbox did not start:\n{log.read_text()[-4000:]}")
-            time.sleep(0.05)
-        yield f"{url}/square"
+        yield f"{server.url}/sandbox/square"
     finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2.0).status_code == 200
-    except httpx.TransportError:
-        return False
+        server.stop()
 
 
 def run_sdk(base_url: str, out: Path) -> dict[str, Any]:
     require_node_modules(HERE, "square")
-    done = subprocess.run(
-        [node_executable(), str(HERE / "conformance.js"), str(out)],
-        cwd=HERE,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "SQUARE_BASE_URL": base_url,
-            "SQUARE_TOKEN": DEMO_ACCESS_TOKEN,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(out.read_text())
-    return result
+    env = {"SQUARE_BASE_URL": base_url, "SQUARE_TOKEN": DEMO_ACCESS_TOKEN}
+    return run_node(HERE / "conformance.js", out, env)
 
 
 def test_official_node_sdk_drives_the_sandbox(sandbox_url: str, tmp_path: Path) -> None:

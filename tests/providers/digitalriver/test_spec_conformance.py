@@ -14,16 +14,13 @@ checks more than its document says (country codes, locales, card numbers).
 
 from __future__ import annotations
 
-import json
-import zlib
 from typing import Any
 
 import httpx
-import hypothesis
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from schemathesis import Case, GenerationMode
+from schemathesis import Case
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from gateway.config import SandboxSettings
@@ -32,26 +29,14 @@ from sandboxes.digitalriver.app import DEMO_SECRET_KEY, TEST_SOURCE_IDS, create_
 from sandboxes.digitalriver.store import DigitalRiverStore
 from sandboxes.seed import for_provider, people
 from tests.providers.digitalriver.spec import load
+from tests.providers.spec_fuzz import examples, generating, picked
 from tests.sandboxes.malformed import digitalriver_envelope
 
 SETTINGS = SandboxSettings(people=12)
 EXAMPLES_PER_OPERATION = 16
 AUTH = {"Authorization": f"Bearer {DEMO_SECRET_KEY}"}
 
-schema = load()
-schema.config.generation.update(
-    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-    deterministic=True,
-    database="none",
-    with_security_parameters=False,
-)
-schema.config.phases.update(phases=["examples", "fuzzing"])
-
-
-def _pick(case: Case[Any]) -> bool:
-    """Half the generated cases, the same half every run."""
-    text = json.dumps([case.path_parameters, case.query, case.body], default=str)
-    return zlib.crc32(text.encode(errors="surrogatepass")) % 2 == 0
+schema = generating(load(), with_security_parameters=False)
 
 
 def _existing(case: Case[Any], ids: dict[str, str]) -> None:
@@ -96,18 +81,12 @@ def digitalriver_errors(ctx: Any, response: schemathesis.Response, case: Case[An
 
 
 @schema.parametrize()
-@hypothesis.settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(hypothesis.HealthCheck),
-)
+@examples(EXAMPLES_PER_OPERATION)
 def test_every_operation_answers_as_the_document_says(
     case: Case[Any], dr_sandbox: tuple[FastAPI, dict[str, str]]
 ) -> None:
     app, ids = dr_sandbox
-    if _pick(case):
+    if picked(case):
         _existing(case, ids)
     case.operation.schema.app = app
     case.call_and_validate(

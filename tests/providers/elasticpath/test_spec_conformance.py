@@ -13,15 +13,12 @@ Elastic Path checks more than its specs say (a two-letter country, the grant typ
 
 from __future__ import annotations
 
-import json
-import zlib
 from typing import Any
 
-import hypothesis
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from schemathesis import Case, GenerationMode
+from schemathesis import Case
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from gateway.config import SandboxSettings
@@ -30,6 +27,7 @@ from sandboxes.elasticpath.app import create_sandbox
 from sandboxes.elasticpath.store import ElasticPathStore
 from sandboxes.seed import Person, for_provider, people
 from tests.providers.elasticpath.spec import load
+from tests.providers.spec_fuzz import examples, generating, picked
 from tests.sandboxes.malformed import elasticpath_envelope
 
 SETTINGS = SandboxSettings(people=12)
@@ -37,15 +35,7 @@ EXAMPLES_PER_OPERATION = 20
 
 
 def _configured(name: str) -> schemathesis.BaseSchema:
-    schema = load(name)
-    schema.config.generation.update(
-        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-        deterministic=True,
-        database="none",
-        with_security_parameters=False,
-    )
-    schema.config.phases.update(phases=["examples", "fuzzing"])
-    return schema
+    return generating(load(name), with_security_parameters=False)
 
 
 OAUTH = _configured("authentication.json")
@@ -78,15 +68,9 @@ def _seeded_ids() -> dict[str, str]:
 SEEDED = _seeded_ids()
 
 
-def _pick(case: Case[Any]) -> bool:
-    """Half the generated cases, the same half every run."""
-    text = json.dumps([case.path_parameters, case.query, case.body], default=str)
-    return zlib.crc32(text.encode(errors="surrogatepass")) % 2 == 0
-
-
 def seeded_ids(context: schemathesis.HookContext, case: Case[Any]) -> Case[Any]:
     """Seeded ids in place of generated ones, in the picked half of the cases."""
-    if _pick(case):
+    if picked(case):
         for name, value in (case.path_parameters or {}).items():
             if name in SEEDED and isinstance(value, str):
                 case.path_parameters[name] = SEEDED[name]
@@ -124,13 +108,7 @@ def check(case: Case[Any], app: FastAPI) -> None:
     )
 
 
-SETTINGS_FOR_HYPOTHESIS = hypothesis.settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(hypothesis.HealthCheck),
-)
+SETTINGS_FOR_HYPOTHESIS = examples(EXAMPLES_PER_OPERATION)
 
 
 @OAUTH.parametrize()

@@ -14,15 +14,12 @@ are checked too. Schemathesis' "coverage" phase (every boundary of every field, 
 
 from __future__ import annotations
 
-import json
-import zlib
 from typing import Any
 
-import hypothesis
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from schemathesis import Case, GenerationMode
+from schemathesis import Case
 from schemathesis.specs.openapi.checks import positive_data_acceptance, status_code_conformance
 
 from gateway.config import SandboxSettings
@@ -31,17 +28,14 @@ from sandboxes.seed import Person, for_provider, people
 from sandboxes.square.app import DEMO_ACCESS_TOKEN, create_sandbox
 from sandboxes.square.routes import REUSABLE_NONCE
 from sandboxes.square.store import LOCATION_ID, SquareStore
+from tests.providers.spec_fuzz import examples, generating, picked
 from tests.providers.square.spec import SCHEMA, envelope_problem
 
 SETTINGS = SandboxSettings(people=12)
 EXAMPLES_PER_OPERATION = 12
 AUTH = {"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
 
-schema = SCHEMA.clone()
-schema.config.generation.update(
-    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True, database="none"
-)
-schema.config.phases.update(phases=["examples", "fuzzing"])
+schema = generating(SCHEMA.clone())
 
 
 def _population() -> tuple[Person, ...]:
@@ -64,16 +58,10 @@ def _seeded_ids() -> dict[str, str]:
 SEEDED = _seeded_ids()
 
 
-def _pick(case: Case[Any]) -> bool:
-    """Half the generated cases, the same half every run."""
-    text = json.dumps([case.path_parameters, case.query, case.body], default=str)
-    return zlib.crc32(text.encode(errors="surrogatepass")) % 2 == 0
-
-
 @schema.hook
 def map_case(context: schemathesis.HookContext, case: Case[Any]) -> Case[Any]:
     """Seeded ids in place of generated ones: path parameters, and valid bodies' id lists."""
-    if not _pick(case):
+    if not picked(case):
         return case
     for name, value in (case.path_parameters or {}).items():
         if name in SEEDED and isinstance(value, str):
@@ -105,13 +93,7 @@ def square_app() -> FastAPI:
 
 
 @schema.parametrize()
-@hypothesis.settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(hypothesis.HealthCheck),
-)
+@examples(EXAMPLES_PER_OPERATION)
 def test_every_operation_answers_as_the_spec_says(case: Case[Any], square_app: FastAPI) -> None:
     case.call_and_validate(
         app=square_app,
