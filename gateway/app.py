@@ -14,11 +14,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 
 from gateway import graphiql
+from gateway.auth import rate_limits
+from gateway.auth.authenticate import Authenticator, AuthMiddleware, principal_of
+from gateway.auth.rate_limits import ClientLimiter
 from gateway.cache import close_cache, create_cache
 from gateway.config import Settings
 from gateway.contract import CustomerProvider, SandboxLink
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
             yield
         finally:  # also when the server stops on an error: sockets to Redis, providers
             await registry_holder[0].aclose()
+            await app.state.authenticator.aclose()
             await close_cache(cache)
 
     app = FastAPI(title="customer-gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -86,21 +90,34 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
     app.state.registry = registry
     app.state.settings = settings
 
-    async def context_getter() -> GatewayContext:
-        return build_context(settings, registry)
+    authenticator = Authenticator(settings.auth, settings.mode)
+    app.state.authenticator = authenticator
+
+    async def context_getter(request: Request) -> GatewayContext:
+        return build_context(settings, registry, principal_of(request.scope.get("state")))
 
     app.include_router(
-        GatewayRouter(schema, settings.limits, context_getter=context_getter), prefix="/graphql"
+        GatewayRouter(
+            schema,
+            settings.limits,
+            ClientLimiter(settings) if rate_limits.enabled(settings) else None,
+            context_getter=context_getter,
+            graphql_ide="graphiql" if settings.auth.graphiql else None,
+            subscription_protocols=(),  # no subscriptions: no socket that skips AuthMiddleware
+        ),
+        prefix="/graphql",
     )
     app.mount(graphiql.ASSETS_URL.rstrip("/"), graphiql.assets(), name="graphiql")
     install_redactions()
     app.add_middleware(RequestLimits, limits=settings.limits)  # the last added runs first
+    guarded = {"/graphql", "/metrics"} if settings.auth.metrics_require_auth else {"/graphql"}
+    app.add_middleware(AuthMiddleware, authenticator=authenticator, paths=frozenset(guarded))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["content-type", "authorization", "x-request-id"],
+            allow_headers=["content-type", "authorization", "x-api-key", "x-request-id"],
             expose_headers=["x-request-id"],
         )
     app.add_middleware(RequestIdMiddleware)

@@ -1,4 +1,4 @@
-"""`customer-gateway serve | sandbox | export-schema`.
+"""`customer-gateway serve | sandbox | export-schema | new-api-key`.
 
 Settings are loaded and checked here, before uvicorn starts (and before any worker
 process does), so a wrong one ends the process with status 2 and one line on stderr.
@@ -99,6 +99,30 @@ def sandbox_app(settings: SandboxSettings) -> FastAPI:
     return app
 
 
+def _listed(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def new_api_key(name: str, scopes: str, providers: str | None) -> None:
+    """Print a fresh key once (it is stored nowhere) and the `AUTH__API_KEYS` entry."""
+    from pydantic import ValidationError
+
+    from gateway.auth.api_keys import entry_json, new_key
+
+    key = new_key()
+    try:
+        entry = entry_json(key, name, _listed(scopes), _listed(providers) if providers else None)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        sys.stderr.write(f"customer-gateway: --{where}: {problem['msg']}\n")
+        raise SystemExit(2) from None
+    sys.stdout.write(
+        f"API key (shown once; send it as `Authorization: Bearer <key>` or `X-API-Key`):\n"
+        f"{key}\n\nAdd this entry to the AUTH__API_KEYS JSON list:\n{entry}\n"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="customer-gateway")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +134,10 @@ def main(argv: list[str] | None = None) -> None:
     sandbox_cmd.add_argument("--host", default="127.0.0.1")
     sandbox_cmd.add_argument("--port", type=int, default=8100)
     commands.add_parser("export-schema", help="print the GraphQL SDL")
+    key_cmd = commands.add_parser("new-api-key", help="print a fresh API key and its entry")
+    key_cmd.add_argument("--name", required=True, help="shown in audit records")
+    key_cmd.add_argument("--scopes", required=True, help="comma separated, e.g. customers:read")
+    key_cmd.add_argument("--providers", help="comma separated slugs; default: every provider")
     args = parser.parse_args(argv)
     if args.command == "serve":
         settings = settings_for("serve")
@@ -117,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "sandbox":
         sandbox = settings_for("sandbox").sandbox
         uvicorn.run(sandbox_app(sandbox), host=args.host, port=args.port, log_level="warning")
+    elif args.command == "new-api-key":
+        new_api_key(args.name, args.scopes, args.providers)
     else:
         from schema.schema import sdl
 

@@ -17,7 +17,16 @@ import enum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.contract import HttpUrl, ProviderSettings
@@ -105,6 +114,55 @@ class LimitSettings(Section):
     max_response_bytes: int = Field(default=10_000_000, ge=1, description="Encoded answer.")
 
 
+class ClientLimit(Section):
+    """What one client of a kind may spend per sliding window of `window_s` seconds.
+
+    The defaults are an API key's or a merchant JWT's; the subclasses change them
+    (each kind is a class so that one variable, `RATE_LIMITS__SHOPPER__REQUESTS`,
+    keeps the kind's other defaults).
+    """
+
+    requests: int = Field(default=600, ge=1, description="GraphQL requests per window.")
+    cost: int = Field(
+        default=200_000, ge=1, description="Static cost units per window (see LIMITS__MAX_COST)."
+    )
+    window_s: int = Field(default=60, ge=1)
+
+
+class ShopperLimit(ClientLimit):
+    """One shopper's budget: a storefront session, far below a back office's."""
+
+    requests: int = Field(default=120, ge=1)
+    cost: int = Field(default=20_000, ge=1)
+
+
+class AnonymousLimit(ClientLimit):
+    """One client IP's budget, where a request without credentials is served at all."""
+
+    requests: int = Field(default=60, ge=1)
+    cost: int = Field(default=10_000, ge=1)
+
+
+class RateLimitSettings(Section):
+    """Per-client budgets of requests and cost units, counted over a sliding window.
+
+    A client is an API key (by name), a merchant JWT (by subject), a shopper (by email
+    or subject), or, without credentials, a client IP. Counts live in Redis when
+    `CACHE__URL` is set (every replica shares them), else in the process. `enabled`
+    unset means on in production mode and off in demo mode, as `AUTH__REQUIRED` does.
+    """
+
+    enabled: bool | None = None
+    api_key: ClientLimit = ClientLimit()
+    jwt: ClientLimit = ClientLimit()
+    shopper: ShopperLimit = ShopperLimit()
+    anonymous: AnonymousLimit = AnonymousLimit()
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Peers whose X-Forwarded-For names the client; unset: the socket peer is.",
+    )
+
+
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
@@ -117,6 +175,24 @@ class ApiKeyEntry(Section):
     providers: list[str] | None = Field(
         default=None, description="Provider slugs this key may reach; unset: every provider."
     )
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, scopes: list[str]) -> list[str]:
+        from gateway.auth.principal import Scope
+
+        known = {s.value for s in Scope}
+        if unknown := [s for s in scopes if s not in known]:
+            raise ValueError(f"unknown scope {unknown[0]!r}; expected some of {sorted(known)}")
+        return scopes
+
+    @field_validator("providers")
+    @classmethod
+    def _known_providers(cls, providers: list[str] | None) -> list[str] | None:
+        known = {p.value for p in ProviderName}
+        if providers and (unknown := [p for p in providers if p not in known]):
+            raise ValueError(f"unknown provider {unknown[0]!r}; expected some of {sorted(known)}")
+        return providers
 
 
 class AuthSettings(Section):
@@ -142,6 +218,21 @@ class AuthSettings(Section):
     graphiql: bool = Field(default=True, description="Off: no GraphiQL page.")
     metrics_require_auth: bool = False
 
+    @field_validator("algorithms")
+    @classmethod
+    def _asymmetric(cls, algorithms: list[str]) -> list[str]:
+        """A JWKS holds public keys: HS* would take one as a shared secret, `none` no key."""
+        if not algorithms or set(algorithms) - {"RS256", "ES256"}:
+            raise ValueError("expected a list of RS256 and/or ES256")
+        return algorithms
+
+    @model_validator(mode="after")
+    def _jwt_audience(self) -> AuthSettings:
+        """A token of the same identity provider for another app must not pass."""
+        if self.jwks_url and not (self.issuer and self.audience):
+            raise ValueError("AUTH__JWKS_URL needs AUTH__ISSUER and AUTH__AUDIENCE")
+        return self
+
 
 class GatewayMode(enum.Enum):
     """`demo`: emulators stand in for providers without credentials. `production`: never."""
@@ -164,6 +255,7 @@ class CoreSettings(BaseSettings):
     )
     limits: LimitSettings = LimitSettings()
     auth: AuthSettings = AuthSettings()
+    rate_limits: RateLimitSettings = RateLimitSettings()
     cache: CacheSettings = CacheSettings()
     sandbox: SandboxSettings = SandboxSettings()
     sandbox_url: HttpUrl | None = Field(

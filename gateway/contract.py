@@ -82,8 +82,39 @@ class Capabilities:
     address_max_lengths: Mapping[str, int] = field(default_factory=dict)
     """The same for `AddressFields` keys."""
     caller_chosen_id: bool = False
+    """Whether a create may name the customer's id (`providerId`, checked by `ids.customer`)."""
     make_default_on_attach: bool = False
     """Whether `attachPaymentSource(makeDefault: true)` can be honoured."""
+    derived_fields: frozenset[str] = frozenset()
+    """`CustomerFields` keys the provider shows but computes from stored ones (Square's
+    `display_name` joins the names): writing back the value read changes nothing."""
+    fixed_address_values: Mapping[str, str] = field(default_factory=dict)
+    """Address fields the provider shows with one value always (the one address's
+    `label`): writing that value back changes nothing."""
+    payment_sources: bool = False
+    """Whether the provider keeps payment sources the gateway can read."""
+    forget_outcome: ForgetOutcome = ForgetOutcome.DELETED
+    """What `forgetCustomer` does there."""
+    list_page_size: int = 100
+    """The most customers one upstream listing call returns."""
+    rate_limit: RateLimit | None = None
+    """The provider's documented request limits; None where it publishes none."""
+    shopper_login: bool = False
+    """Whether the provider logs shoppers in with email and password (`ShopperLogin`)."""
+
+    @property
+    def shown_customer_fields(self) -> frozenset[str]:
+        """Fields a read can hold a value for: stored or derived."""
+        return self.writable_fields | self.derived_fields
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A provider's documented request rate, as a client of the gateway feels it."""
+
+    requests_per_second: float
+    concurrent: int | None = None
+    scope: str = "per credential"
 
 
 class CustomerProvider(Protocol):
@@ -151,6 +182,32 @@ class CustomerProvider(Protocol):
     async def forget_customer(self, customer_id: str) -> ForgetOutcome: ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ShopperSession:
+    """Who a provider's shopper login proved the caller to be; no provider token is kept."""
+
+    customer_id: str
+
+
+class ShopperLogin(Protocol):
+    """Optional: a provider whose `Capabilities.shopper_login` is true also does this."""
+
+    async def login_shopper(self, email: str, password: str) -> ShopperSession:
+        """The customer these credentials are; a user error (INVALID_CREDENTIALS) if none."""
+        ...
+
+
+def declared_capabilities(spec: ProviderSpec) -> Capabilities:
+    """The `CAPABILITIES` its adapter module declares, without building the adapter.
+
+    The schema's descriptions are derived from these, so they cannot drift from what
+    the service enforces.
+    """
+    module = spec.adapter.partition(":")[0]
+    found: Capabilities = importlib.import_module(module).CAPABILITIES
+    return found
 
 
 def unsupported(provider: ProviderName, operation: Operation) -> UserInputError:

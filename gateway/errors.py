@@ -12,6 +12,10 @@ The tree, with the constructors as the code has them:
      ├── ClientDisconnected                             CLIENT_DISCONNECTED (nobody reads it)
      ├── ResponseTooLarge(size, limit)                  RESPONSE_TOO_LARGE, the whole answer
      ├── QueryTooComplex(measure, value, limit)         QUERY_TOO_COMPLEX, before it runs
+     ├── Unauthenticated(reason)                        UNAUTHENTICATED, HTTP 401, nothing runs
+     ├── Forbidden(message)                             FORBIDDEN, for one field
+     ├── ClientRateLimited(unit, limit, window_s, retry_after)
+     │                                                   RATE_LIMITED, `extensions.retryAfter`
      └── ProviderError(provider, message, *, status=None, code=None)
           ├── ProviderUnavailable                        PROVIDER_UNAVAILABLE
           ├── ProviderTimeout                            PROVIDER_TIMEOUT
@@ -51,6 +55,7 @@ class UserErrorCode(enum.Enum):
     UNSUPPORTED_OPERATION = "UNSUPPORTED_OPERATION"
     DUPLICATE = "DUPLICATE"
     REJECTED_BY_PROVIDER = "REJECTED_BY_PROVIDER"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
 
 
 class ErrorCode(enum.Enum):
@@ -240,6 +245,47 @@ class QueryTooComplex(GatewayError):
         )
 
 
+class ClientRateLimited(GatewayError):
+    """A client over its own budget (`settings.rate_limits`): refused before any upstream call.
+
+    `unit` is what ran out (`requests` or `cost`); clients read `extensions.retryAfter`
+    (seconds) and the HTTP `Retry-After` header.
+    """
+
+    def __init__(self, unit: str, limit: int, window_s: int, retry_after: int) -> None:
+        super().__init__(f"{unit} over {limit} per {window_s}s; retry after {retry_after}s")
+        self.unit = unit
+        self.limit = limit
+        self.window_s = window_s
+        self.retry_after = retry_after
+        self.safe_message = (
+            f"Too many {'requests' if unit == 'requests' else 'cost units'} from this client: "
+            f"at most {limit} per {window_s} s. Retry after {retry_after} s."
+        )
+
+
+class Unauthenticated(GatewayError):
+    """No valid credential where one is required: HTTP 401 before any resolver runs.
+
+    `reason` is for the log (a fixed phrase, never the credential); clients read one
+    sentence whatever the reason, so a caller cannot probe which keys or tokens exist.
+    """
+
+    safe_message = "Missing or invalid credentials."
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Forbidden(GatewayError):
+    """The caller is known but may not do this: the field is refused, nothing sent upstream."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.safe_message = message
+
+
 _REJECTION_WORDS: dict[UserErrorCode, str] = {
     UserErrorCode.INVALID: "{provider} refused this value.",
     UserErrorCode.CONFLICT: "The record changed at {provider}; read it again and retry.",
@@ -292,6 +338,7 @@ _GRAPHQL_CODES: tuple[tuple[type[GatewayError], ErrorCode], ...] = (
     (DeadlineExceeded, ErrorCode.DEADLINE_EXCEEDED),
     (UpstreamBudgetExceeded, ErrorCode.UPSTREAM_BUDGET_EXCEEDED),
     (ProviderRateLimited, ErrorCode.RATE_LIMITED),
+    (ClientRateLimited, ErrorCode.RATE_LIMITED),
     (ProviderForbidden, ErrorCode.FORBIDDEN),
     (ProviderAuthError, ErrorCode.UNAUTHENTICATED),
     (ProviderError, ErrorCode.PROVIDER_UNAVAILABLE),
@@ -302,6 +349,8 @@ _GRAPHQL_CODES: tuple[tuple[type[GatewayError], ErrorCode], ...] = (
     (ClientDisconnected, ErrorCode.CLIENT_DISCONNECTED),
     (ResponseTooLarge, ErrorCode.RESPONSE_TOO_LARGE),
     (QueryTooComplex, ErrorCode.QUERY_TOO_COMPLEX),
+    (Unauthenticated, ErrorCode.UNAUTHENTICATED),
+    (Forbidden, ErrorCode.FORBIDDEN),
 )
 
 

@@ -82,6 +82,10 @@ class Registry:
             }
         )
 
+    def only(self, keep: Callable[[ProviderName], bool]) -> Registry:
+        """The providers `keep` accepts (those a credential may reach); this one unchanged."""
+        return Registry({n: r for n, r in self._registrations.items() if keep(n)})
+
     def replace(self, wrap: Callable[[CustomerProvider], CustomerProvider]) -> None:
         """Wrap every provider (cache, metrics): wrappers implement the same contract."""
         for name, registration in self._registrations.items():

@@ -11,6 +11,10 @@ The deadline bounds upstream calls exactly; a backstop `BACKSTOP_GRACE_S` later
 bounds the rest (CPU-bound resolving, a stuck cache backend): the answer is then one
 `DEADLINE_EXCEEDED` error. An encoded answer over `max_response_bytes` is replaced by
 one `RESPONSE_TOO_LARGE` error before anything is sent.
+
+A client over its budget (`gateway.auth.rate_limits`: one request admitted here, the
+operation's cost charged once `schema.limits` has estimated it) gets one
+`RATE_LIMITED` error, HTTP 429 and `Retry-After`, with nothing sent upstream.
 """
 
 from __future__ import annotations
@@ -30,9 +34,11 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
+from gateway.auth.rate_limits import ClientLimiter, refusal_error, too_many
 from gateway.config import LimitSettings
 from gateway.errors import (
     ClientDisconnected,
+    ClientRateLimited,
     GatewayError,
     RequestDeadlineExceeded,
     ResponseTooLarge,
@@ -41,6 +47,7 @@ from gateway.errors import (
 )
 from gateway.graphiql import LocalGraphiQLRouter
 from gateway.scope import RequestScope, activated
+from schema.context import GatewayContext
 
 log = logging.getLogger("gateway.router")
 
@@ -95,9 +102,16 @@ async def _within(scope: RequestScope, receive: Receive, work: Awaitable[T]) -> 
 class GatewayRouter(LocalGraphiQLRouter):
     """The GraphQL endpoint, each request in its own scope and within its limits."""
 
-    def __init__(self, schema: BaseSchema, limits: LimitSettings, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        schema: BaseSchema,
+        limits: LimitSettings,
+        limiter: ClientLimiter | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(schema, **kwargs)
         self._limits = limits
+        self._limiter = limiter
 
     async def execute_operation(  # noqa: PLR0917 (Strawberry calls it so)
         self,
@@ -109,14 +123,23 @@ class GatewayRouter(LocalGraphiQLRouter):
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         scope = RequestScope(self._limits.deadline_s, self._limits.max_upstream_calls)
+        meter = None
+        if self._limiter is not None and isinstance(context, GatewayContext):
+            meter = context.meter = self._limiter.meter(context.principal, request)
         with activated(scope):
             try:
+                if meter is not None:
+                    await meter.admit()
                 work = super().execute_operation(
                     request, request_adapter, request_data, context, root_value, sub_response
                 )
                 return await _within(scope, request.receive, work)
+            except ClientRateLimited as refused:
+                return ExecutionResult(data=None, errors=[refusal_error(refused)])
             finally:
                 scope.close()
+                if meter is not None and meter.refusal is not None:
+                    too_many(sub_response, meter.refusal)
 
     def create_response(
         self,

@@ -5,13 +5,22 @@ any upstream call, so that bad input changes nothing and every provider refuses 
 the same way. That includes every id the call will put in a provider URL: each is
 checked against the provider's `IdRules` (a malformed one is `MalformedId`, answered
 BAD_USER_INPUT at its input path), so ids stay values and never become paths.
+
+A write may carry keys the provider does not store, as a form that sends back every
+key it read does: `gateway.writeback` sorts out the ones that change nothing. Only a
+value for a derived field needs the stored record, read once through the request's
+loader; nothing else costs a call before the write.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any, cast
+
 from gateway.contract import Capabilities, CustomerProvider, Operation
 from gateway.errors import FieldPath, UserErrorCode, UserInputError, UserInputErrors
 from gateway.ids import IdRule
+from gateway.loaders import Loaders
 from gateway.model import (
     AddressFields,
     Customer,
@@ -23,6 +32,7 @@ from gateway.model import (
 )
 from gateway.registry import Registry
 from gateway.validation import camel, check_address_input, check_customer_input
+from gateway.writeback import shown, split
 
 INPUT: FieldPath = ("input",)
 ID = "input.id"
@@ -30,8 +40,11 @@ CUSTOMER_ID = "input.customerId"
 
 
 class CustomerService:
-    def __init__(self, registry: Registry) -> None:
+    """The one path of every mutation: refuse what can be refused, then write once."""
+
+    def __init__(self, registry: Registry, loaders: Loaders) -> None:
         self._registry = registry
+        self._loaders = loaders
 
     def _provider(self, name: ProviderName, operation: Operation) -> CustomerProvider:
         provider = self._registry.get(name)
@@ -53,9 +66,11 @@ class CustomerService:
     ) -> Customer:
         provider = self._provider(name, Operation.CREATE)
         caps = provider.capabilities
-        errors = _customer_errors(caps, name, new.fields)
+        fields, errors = _customer_write(caps, name, new.fields, frozenset())
+        address: AddressFields | None = None
         if new.address is not None:
-            errors += _address_errors(caps, name, new.address)
+            address, address_errors = _address_write(caps, name, new.address)
+            errors += address_errors
         if new.provider_id is not None:
             if not caps.caller_chosen_id:
                 errors.append(_unsupported_field(name, "provider_id", INPUT))
@@ -67,14 +82,38 @@ class CustomerService:
         _raise(errors)
         if token is not None:
             caps.ids.token.check(token, "input.paymentSourceToken")
-        return await provider.create_customer(new, idempotency_key)
+        sent = dataclasses.replace(new, fields=fields, address=address or None)
+        return await provider.create_customer(sent, idempotency_key)
 
     async def update(
         self, ref: CustomerRef, fields: CustomerFields, expected_version: str | None
     ) -> Customer:
         provider = self._customer(ref, Operation.UPDATE, ID)
-        _raise(_customer_errors(provider.capabilities, ref.provider, fields))
-        return await provider.update_customer(ref.provider_id, fields, expected_version)
+        caps = provider.capabilities
+        sent, errors = _customer_write(caps, ref.provider, fields, caps.derived_fields)
+        _raise(errors)
+        derived = {k: v for k, v in fields.items() if k not in sent and v is not None}
+        if derived:
+            await self._check_derived(ref, derived)
+        return await provider.update_customer(ref.provider_id, sent, expected_version)
+
+    async def _check_derived(self, ref: CustomerRef, values: dict[str, Any]) -> None:
+        """UNSUPPORTED_FIELD for each derived value that differs from the one shown."""
+        stored = await self._loaders.customer_by_ref.load(ref)
+        if stored is None:
+            raise UserInputError(UserErrorCode.NOT_FOUND, "No such customer.", ("input", "id"))
+        _raise(
+            [
+                UserInputError(
+                    UserErrorCode.UNSUPPORTED_FIELD,
+                    f"{ref.provider.name} derives `{camel(name)}` from other fields: "
+                    "change those instead.",
+                    (*INPUT, camel(name)),
+                )
+                for name, value in values.items()
+                if shown(stored, name) != value
+            ]
+        )
 
     async def delete(self, ref: CustomerRef, expected_version: str | None) -> None:
         provider = self._customer(ref, Operation.DELETE, ID)
@@ -82,17 +121,19 @@ class CustomerService:
 
     async def add_address(self, ref: CustomerRef, address: AddressFields) -> Customer:
         provider = self._customer(ref, Operation.ADD_ADDRESS, CUSTOMER_ID)
-        _raise(_address_errors(provider.capabilities, ref.provider, address))
+        sent, errors = _address_write(provider.capabilities, ref.provider, address)
+        _raise(errors)
         await _check_room(provider, ref.provider_id)
-        return await provider.add_address(ref.provider_id, address)
+        return await provider.add_address(ref.provider_id, sent)
 
     async def update_address(
         self, ref: CustomerRef, address_id: str, address: AddressFields
     ) -> Customer:
         provider = self._customer(ref, Operation.UPDATE_ADDRESS, CUSTOMER_ID)
         provider.capabilities.ids.address.check(address_id, "input.addressId")
-        _raise(_address_errors(provider.capabilities, ref.provider, address))
-        return await provider.update_address(ref.provider_id, address_id, address)
+        sent, errors = _address_write(provider.capabilities, ref.provider, address)
+        _raise(errors)
+        return await provider.update_address(ref.provider_id, address_id, sent)
 
     async def remove_address(self, ref: CustomerRef, address_id: str) -> Customer:
         provider = self._customer(ref, Operation.REMOVE_ADDRESS, CUSTOMER_ID)
@@ -147,20 +188,30 @@ async def _check_room(provider: CustomerProvider, customer_id: str) -> None:
         )
 
 
-def _customer_errors(
-    caps: Capabilities, name: ProviderName, fields: CustomerFields
-) -> list[UserInputError]:
-    return check_customer_input(fields, caps.max_lengths, name.name, INPUT) + _unsupported(
-        fields, caps.writable_fields, INPUT
-    )
+def _customer_write(
+    caps: Capabilities, name: ProviderName, fields: CustomerFields, derived: frozenset[str]
+) -> tuple[CustomerFields, list[UserInputError]]:
+    """The fields to send, and the errors: bad values, and values the provider never holds.
+
+    Derived values are neither sent nor refused here: the caller compares them with
+    the stored record.
+    """
+    parts = split(fields, caps.writable_fields, derived)
+    errors = check_customer_input(fields, caps.max_lengths, name.name, INPUT)
+    return cast(CustomerFields, parts.stored), errors + _unsupported(parts.refused, INPUT)
 
 
-def _address_errors(
+def _address_write(
     caps: Capabilities, name: ProviderName, address: AddressFields
-) -> list[UserInputError]:
+) -> tuple[AddressFields, list[UserInputError]]:
+    """The same for an address; a fixed value (the one address's label) is checked here."""
     path = (*INPUT, "address")
-    return check_address_input(address, caps.address_max_lengths, name.name, path) + (
-        _unsupported(address, caps.address_fields, path)
+    fixed = caps.fixed_address_values
+    parts = split(address, caps.address_fields, frozenset(fixed))
+    changed = [k for k, v in parts.derived.items() if fixed[k] != v]
+    errors = check_address_input(address, caps.address_max_lengths, name.name, path)
+    return cast(AddressFields, parts.stored), errors + _unsupported(
+        (*parts.refused, *changed), path
     )
 
 
@@ -174,17 +225,14 @@ def _bad_chosen_id(name: ProviderName, rule: IdRule) -> UserInputError:
     )
 
 
-def _unsupported(
-    values: CustomerFields | AddressFields, supported: frozenset[str], path: FieldPath
-) -> list[UserInputError]:
+def _unsupported(names: tuple[str, ...], path: FieldPath) -> list[UserInputError]:
     return [
         UserInputError(
             UserErrorCode.UNSUPPORTED_FIELD,
             f"The provider cannot store `{camel(name)}`.",
             (*path, camel(name)),
         )
-        for name in values
-        if name not in supported
+        for name in names
     ]
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
+from gateway.auth.principal import ANONYMOUS_DEMO, Principal
+from gateway.auth.rate_limits import Meter
+from gateway.auth.shoppers import Ownership
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.loaders import Loaders, build_loaders
@@ -32,6 +35,9 @@ class GatewayContext(BaseContext):
     service: CustomerService
     deferred_errors: list[DeferredError] = field(default_factory=list)
     cost: Estimate | None = None  # the accepted operation's, from schema.limits
+    principal: Principal = ANONYMOUS_DEMO  # who asks: gateway.auth.authenticate
+    meter: Meter | None = None  # the client's budget, set by the router when limits apply
+    ownership: Ownership | None = None  # a shopper's own records, read on first use
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -49,14 +55,21 @@ class GatewayContext(BaseContext):
             self.deferred_errors.append(DeferredError(path, error))
 
 
-def build_context(settings: Settings, registry: Registry) -> GatewayContext:
+def build_context(
+    settings: Settings, registry: Registry, principal: Principal = ANONYMOUS_DEMO
+) -> GatewayContext:
+    """The request's context; its registry holds only the providers `principal` reaches,
+    so listings, sameAs and every lookup see no other."""
     outages = Outages()
-    scoped = registry.view(lambda provider: FailFastProvider(provider, outages))
+    reachable = registry.only(principal.reaches)
+    scoped = reachable.view(lambda provider: FailFastProvider(provider, outages))
+    loaders = build_loaders(scoped, settings.phone_default_region)
     return GatewayContext(
         settings=settings,
         registry=scoped,
-        loaders=build_loaders(scoped, settings.phone_default_region),
-        service=CustomerService(scoped),
+        loaders=loaders,
+        service=CustomerService(scoped, loaders),
+        principal=principal,
     )
 
 

@@ -22,6 +22,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.errors import UserErrorCode, UserInputError
 from schema.errors import Stage, coded, report
+from schema.permissions import check_entities
 
 REPRESENTATION_KEYS = frozenset({"__typename", "id"})
 
@@ -64,6 +65,7 @@ class GatewaySchema(strawberry.federation.Schema):
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
+        check_entities(info, representations)  # the field's scope rule: schema.permissions
         checked = [self._checked(i, r) for i, r in enumerate(representations)]
         valid = [cast(FederationAny, c) for c in checked if not isinstance(c, UserInputError)]
         resolved = iter(super().entities_resolver(info, valid))

@@ -20,6 +20,7 @@ from strawberry.schema.types.base_scalars import DateTimeDefinition
 
 from gateway import model
 from gateway.errors import UserErrorCode, UserInputError
+from schema.capabilities import address_field, customer_field
 
 NAIVE_DATETIME = "A DateTime needs a UTC offset, as in 2024-05-01T12:00:00Z or +02:00."
 _parse_datetime = cast(Callable[[object], datetime], DateTimeDefinition.parse_value)
@@ -47,18 +48,40 @@ def _present(source: object, names: tuple[str, ...]) -> dict[str, Any]:
 
 @strawberry.input
 class AddressInput:
-    label: str | None = strawberry.UNSET
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    company_name: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    line1: str | None = strawberry.UNSET
-    line2: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    region: str | None = strawberry.UNSET
-    postal_code: str | None = strawberry.UNSET
-    country: str | None = strawberry.UNSET
-    instructions: str | None = strawberry.UNSET
+    label: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("label")
+    )
+    first_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("first_name")
+    )
+    last_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("last_name")
+    )
+    company_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("company_name")
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("phone")
+    )
+    line1: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("line1")
+    )
+    line2: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("line2")
+    )
+    city: str | None = strawberry.field(default=strawberry.UNSET, description=address_field("city"))
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("region")
+    )
+    postal_code: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("postal_code")
+    )
+    country: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("country")
+    )
+    instructions: str | None = strawberry.field(
+        default=strawberry.UNSET, description=address_field("instructions")
+    )
 
     def to_fields(self) -> model.AddressFields:
         return cast(model.AddressFields, _present(self, ADDRESS_NAMES))
@@ -99,21 +122,51 @@ class CustomerFilter:
 class CustomerFieldsInput:
     """The writable customer fields shared by create and update."""
 
-    email: str | None = strawberry.UNSET
-    given_name: str | None = strawberry.UNSET
-    family_name: str | None = strawberry.UNSET
-    display_name: str | None = strawberry.UNSET
-    company_name: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    nickname: str | None = strawberry.UNSET
-    note: str | None = strawberry.UNSET
-    birthday: str | None = strawberry.UNSET
-    reference_id: str | None = strawberry.UNSET
-    locale: str | None = strawberry.UNSET
-    customer_type: model.CustomerType | None = strawberry.UNSET
-    enabled: bool | None = strawberry.UNSET
-    metadata: JSON | None = strawberry.UNSET
-    password: str | None = strawberry.UNSET
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("email")
+    )
+    given_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("given_name")
+    )
+    family_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("family_name")
+    )
+    display_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("display_name")
+    )
+    company_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("company_name")
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("phone")
+    )
+    nickname: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("nickname")
+    )
+    note: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("note")
+    )
+    birthday: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("birthday")
+    )
+    reference_id: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("reference_id")
+    )
+    locale: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("locale")
+    )
+    customer_type: model.CustomerType | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("customer_type")
+    )
+    enabled: bool | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("enabled")
+    )
+    metadata: JSON | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("metadata")
+    )
+    password: str | None = strawberry.field(
+        default=strawberry.UNSET, description=customer_field("password")
+    )
 
     def to_fields(self) -> model.CustomerFields:
         return cast(model.CustomerFields, _present(self, CUSTOMER_NAMES))

@@ -18,13 +18,14 @@ measured and the limit, e.g. `{"code": "QUERY_TOO_COMPLEX", "cost": 28200, "limi
   depth limiter reports one error per over-deep branch; neither names the value
   it measured.
 
-An accepted operation's estimate stays on the context (`GatewayContext.cost`) for
-whatever meters requests by their cost.
+An accepted operation's estimate stays on the context (`GatewayContext.cost`) and is
+charged to the client's budget of cost units (`gateway.auth.rate_limits`) when
+per-client limits apply: over it, the answer is one `RATE_LIMITED` error instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from graphql import (
     ExecutionResult,
@@ -35,8 +36,9 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from gateway.auth.rate_limits import refusal_error
 from gateway.config import LimitSettings
-from gateway.errors import QueryTooComplex, graphql_code
+from gateway.errors import ClientRateLimited, QueryTooComplex, graphql_code
 from schema.context import GatewayContext
 from schema.cost import Estimate, Pricing, estimate
 
@@ -92,11 +94,12 @@ class OperationLimits(SchemaExtension):
             for error in result.errors
         ]
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         refused = _check(context)
-        if refused is not None:  # a result set here is what Strawberry answers instead
-            context.result = ExecutionResult(data=None, errors=[rejection(refused)])
+        error = rejection(refused) if refused is not None else await _charge(context)
+        if error is not None:  # a result set here is what Strawberry answers instead
+            context.result = ExecutionResult(data=None, errors=[error])
         yield
 
 
@@ -114,6 +117,20 @@ def _pricing(context: ExecutionContext) -> Pricing:
         max_page_size=request.settings.max_page_size,
         max_depth=request.settings.limits.max_query_depth,
     )
+
+
+async def _charge(context: ExecutionContext) -> GraphQLError | None:
+    """The accepted estimate drawn from the client's budget (`gateway.auth.rate_limits`)."""
+    request = context.context
+    if not isinstance(request, GatewayContext) or request.meter is None or request.cost is None:
+        return None
+    try:
+        await request.meter.charge(request.cost.cost)
+    except QueryTooComplex as refused:
+        return rejection(refused)
+    except ClientRateLimited as refused:
+        return refusal_error(refused)
+    return None
 
 
 def _check(context: ExecutionContext) -> QueryTooComplex | None:

@@ -28,6 +28,8 @@ from schema.inputs import (
     UpdateCustomerAddressInput,
     UpdateCustomerInput,
 )
+from schema.permissions import audited_mutation
+from schema.shoppers import LoginShopperPayload, login_shopper
 from schema.types import Customer, UserError
 
 T = TypeVar("T")
@@ -83,7 +85,7 @@ async def _customer_payload(
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @audited_mutation("createCustomer")
     async def create_customer(self, info: Info, input: CreateCustomerInput) -> CustomerPayload:
         service = info.context.service
         return await _customer_payload(
@@ -93,7 +95,7 @@ class Mutation:
             ("input", "provider"),
         )
 
-    @strawberry.mutation
+    @audited_mutation("updateCustomer")
     async def update_customer(self, info: Info, input: UpdateCustomerInput) -> CustomerPayload:
         ref = ids.decode_customer(str(input.id), "input.id")
         service = info.context.service
@@ -104,7 +106,7 @@ class Mutation:
             ("input", "id"),
         )
 
-    @strawberry.mutation
+    @audited_mutation("deleteCustomer")
     async def delete_customer(
         self, info: Info, input: DeleteCustomerInput
     ) -> DeleteCustomerPayload:
@@ -117,7 +119,7 @@ class Mutation:
             info.context.loaders.written(ref, None)
         return DeleteCustomerPayload(deleted_id=None if errors else input.id, user_errors=errors)
 
-    @strawberry.mutation
+    @audited_mutation("addCustomerAddress")
     async def add_customer_address(
         self, info: Info, input: AddCustomerAddressInput
     ) -> CustomerPayload:
@@ -130,7 +132,7 @@ class Mutation:
             ("input", "customerId"),
         )
 
-    @strawberry.mutation
+    @audited_mutation("updateCustomerAddress")
     async def update_customer_address(
         self, info: Info, input: UpdateCustomerAddressInput
     ) -> CustomerPayload:
@@ -143,7 +145,7 @@ class Mutation:
             ("input", "customerId"),
         )
 
-    @strawberry.mutation
+    @audited_mutation("removeCustomerAddress")
     async def remove_customer_address(
         self, info: Info, input: RemoveCustomerAddressInput
     ) -> CustomerPayload:
@@ -156,7 +158,7 @@ class Mutation:
             ("input", "customerId"),
         )
 
-    @strawberry.mutation
+    @audited_mutation("attachPaymentSource")
     async def attach_payment_source(
         self, info: Info, input: AttachPaymentSourceInput
     ) -> CustomerPayload:
@@ -169,7 +171,7 @@ class Mutation:
             ("input", "customerId"),
         )
 
-    @strawberry.mutation
+    @audited_mutation("detachPaymentSource")
     async def detach_payment_source(
         self, info: Info, input: DetachPaymentSourceInput
     ) -> CustomerPayload:
@@ -182,7 +184,7 @@ class Mutation:
             ("input", "customerId"),
         )
 
-    @strawberry.mutation
+    @audited_mutation("setDefaultPaymentSource")
     async def set_default_payment_source(
         self, info: Info, input: SetDefaultPaymentSourceInput
     ) -> CustomerPayload:
@@ -195,7 +197,12 @@ class Mutation:
             ("input", "customerId"),
         )
 
-    @strawberry.mutation
+    login_shopper: LoginShopperPayload = strawberry.mutation(
+        resolver=login_shopper,
+        description="A short-lived shopper token for a provider's shopper credentials.",
+    )
+
+    @audited_mutation("forgetCustomer")
     async def forget_customer(
         self, info: Info, input: ForgetCustomerInput
     ) -> ForgetCustomerPayload:

@@ -8,8 +8,11 @@ from gateway import ids
 from gateway.errors import GatewayError, UserErrorCode, UserInputError
 from gateway.listing import list_customers
 from gateway.model import ProviderName
+from schema.capabilities import ProviderCapabilities
 from schema.context import Info
 from schema.inputs import CustomerFilter
+from schema.permissions import guarded, guarded_field
+from schema.shoppers import Viewer, viewer
 from schema.types import (
     Customer,
     Node,
@@ -36,17 +39,20 @@ class CustomerConnection:
 
 @strawberry.type
 class Query:
-    @strawberry.field
+    @guarded_field("node")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         if ids.decode(str(id)).kind is ids.Kind.ORDER:
             return await load_order(info, str(id))
         return await load_customer(info, str(id))
 
-    @strawberry.field
+    @guarded_field("customer")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         return await load_customer(info, str(id))
 
-    @described("Fans out to every selected provider; newest first across all of them.")
+    @described(
+        "Fans out to every selected provider; newest first across all of them.",
+        extensions=guarded("customers"),
+    )
     async def customers(
         self,
         info: Info,
@@ -91,11 +97,17 @@ class Query:
             ),
         )
 
-    @strawberry.field
+    viewer: Viewer | None = strawberry.field(
+        resolver=viewer,
+        description="The shopper's own records (shopper tokens only).",
+        extensions=guarded("viewer"),
+    )
+
+    @guarded_field("providers")
     def providers(self, info: Info) -> list[ProviderStatus]:
         registry = info.context.registry
         statuses = []
-        for name in ProviderName:
+        for name in filter(info.context.principal.reaches, ProviderName):
             connection = registry.connection(name)
             if connection is None:
                 configured = info.context.settings.provider(name)
@@ -105,17 +117,18 @@ class Query:
                         enabled=False,
                         mode="disabled" if not configured.enabled else "unavailable",
                         writable_fields=[],
+                        capabilities=None,
                     )
                 )
                 continue
+            caps = registry.get(name).capabilities
             statuses.append(
                 ProviderStatus(
                     provider=name,
                     enabled=True,
                     mode=connection.mode,
-                    writable_fields=ProviderStatus.writable(
-                        registry.get(name).capabilities.writable_fields
-                    ),
+                    writable_fields=ProviderStatus.writable(caps.writable_fields),
+                    capabilities=ProviderCapabilities.of(caps, info.context.settings.max_page_size),
                 )
             )
         return statuses

@@ -9,6 +9,7 @@ from schema.federation import GatewaySchema
 from schema.inputs import AwareDateTime
 from schema.limits import OperationLimits
 from schema.mutations import Mutation
+from schema.permissions import SchemaReading
 from schema.queries import Query
 from schema.types import Customer, Order
 
@@ -16,7 +17,7 @@ schema = GatewaySchema(
     query=Query,
     mutation=Mutation,
     types=[Customer, Order],
-    extensions=[GatewayErrors, OperationLimits],
+    extensions=[GatewayErrors, OperationLimits, SchemaReading],
     scalar_overrides={datetime: AwareDateTime},
 )
 

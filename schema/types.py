@@ -12,16 +12,20 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway import ids, model
+from gateway.auth import shoppers
 from gateway.errors import GatewayError, MalformedId, UserErrorCode, UserInputError
 from gateway.validation import camel
+from gateway.writeback import display_name
+from schema.capabilities import ProviderCapabilities, address_field, customer_field
 from schema.context import Info
+from schema.permissions import guarded
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def described(description: str) -> Callable[[F], F]:
+def described(description: str, **options: Any) -> Callable[[F], F]:
     """`@strawberry.field(description=...)`, typed for mypy (strawberry types it as Any)."""
-    return cast(Callable[[F], F], strawberry.field(description=description))
+    return cast(Callable[[F], F], strawberry.field(description=description, **options))
 
 
 @strawberry.interface
@@ -40,20 +44,20 @@ class Address:
     id: strawberry.ID = strawberry.field(
         description="Provider's address id where it has one; stable synthetic id otherwise."
     )
-    label: str | None = strawberry.field(
-        description="e.g. home, office; 'shipping' or 'primary' for single-address providers."
+    label: str | None = strawberry.field(description=address_field("label", "e.g. home, office."))
+    first_name: str | None = strawberry.field(description=address_field("first_name"))
+    last_name: str | None = strawberry.field(description=address_field("last_name"))
+    company_name: str | None = strawberry.field(description=address_field("company_name"))
+    phone: str | None = strawberry.field(description=address_field("phone"))
+    line1: str | None = strawberry.field(description=address_field("line1"))
+    line2: str | None = strawberry.field(description=address_field("line2"))
+    city: str | None = strawberry.field(description=address_field("city"))
+    region: str | None = strawberry.field(description=address_field("region"))
+    postal_code: str | None = strawberry.field(description=address_field("postal_code"))
+    country: str | None = strawberry.field(
+        description=address_field("country", "ISO 3166-1 alpha-2.")
     )
-    first_name: str | None
-    last_name: str | None
-    company_name: str | None
-    phone: str | None
-    line1: str | None
-    line2: str | None
-    city: str | None
-    region: str | None
-    postal_code: str | None
-    country: str | None = strawberry.field(description="ISO 3166-1 alpha-2.")
-    instructions: str | None
+    instructions: str | None = strawberry.field(description=address_field("instructions"))
 
     @classmethod
     def from_model(cls, a: model.Address) -> Address:
@@ -190,39 +194,49 @@ class Customer(Node):
     version: str = strawberry.field(
         description="Concurrency token: pass it back as expectedVersion to update or delete."
     )
-    email: str | None
-    given_name: str | None
-    family_name: str | None
+    email: str | None = strawberry.field(description=customer_field("email"))
+    given_name: str | None = strawberry.field(description=customer_field("given_name"))
+    family_name: str | None = strawberry.field(description=customer_field("family_name"))
     display_name: str | None = strawberry.field(
-        description="The name to show: the provider's full name, or given and family joined."
+        description=customer_field(
+            "display_name",
+            "The name to show: the provider's full name, or given and family joined.",
+        )
     )
-    company_name: str | None
-    phone: str | None
-    nickname: str | None
-    note: str | None
+    company_name: str | None = strawberry.field(description=customer_field("company_name"))
+    phone: str | None = strawberry.field(description=customer_field("phone"))
+    nickname: str | None = strawberry.field(description=customer_field("nickname"))
+    note: str | None = strawberry.field(description=customer_field("note"))
     birthday: str | None = strawberry.field(
-        description="YYYY-MM-DD, or --MM-DD when the year is unknown."
+        description=customer_field("birthday", "YYYY-MM-DD, or --MM-DD when the year is unknown.")
     )
-    reference_id: str | None
-    locale: str | None
-    customer_type: model.CustomerType | None
+    reference_id: str | None = strawberry.field(description=customer_field("reference_id"))
+    locale: str | None = strawberry.field(description=customer_field("locale"))
+    customer_type: model.CustomerType | None = strawberry.field(
+        description=customer_field("customer_type")
+    )
     enabled: bool | None = strawberry.field(
-        description="False: the provider refuses new orders for this customer."
+        description=customer_field(
+            "enabled", "False: the provider refuses new orders for this customer."
+        )
     )
     has_password: bool | None = strawberry.field(
-        description="True once a password is set; the password itself is never readable."
+        description=customer_field(
+            "password", "True once a password is set; the password itself is never readable."
+        )
     )
-    metadata: JSON | None
+    metadata: JSON | None = strawberry.field(description=customer_field("metadata"))
     created_at: datetime | None
     updated_at: datetime | None
-    native: JSON = strawberry.field(
-        description="The provider's own payload, for what the unified type does not carry."
+    native: JSON | None = strawberry.field(
+        description="The provider's own payload, for what the unified type does not carry. "
+        "Needs the `native:read` scope; null, with a FORBIDDEN error, without it.",
+        extensions=guarded("native"),
     )
     record: strawberry.Private[model.Customer]
 
     @classmethod
     def from_model(cls, c: model.Customer) -> Customer:
-        given_family = " ".join(p for p in (c.given_name, c.family_name) if p) or None
         return cls(
             id=strawberry.ID(ids.customer_id(c.ref)),
             provider=c.provider,
@@ -231,7 +245,7 @@ class Customer(Node):
             email=c.email,
             given_name=c.given_name,
             family_name=c.family_name,
-            display_name=c.display_name or given_family,
+            display_name=display_name(c),
             company_name=c.company_name,
             phone=c.phone,
             nickname=c.nickname,
@@ -279,7 +293,10 @@ class Customer(Node):
         for error in found.failures.values():
             if isinstance(error, GatewayError):
                 info.context.defer(tuple(info.path.as_list()), error)
-        return [Customer.from_model(c) for c in found.customers]
+        customers = found.customers
+        if info.context.ownership is not None:
+            customers = tuple(shoppers.visible(info.context.ownership, customers))
+        return [Customer.from_model(c) for c in customers]
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Customer | None:
@@ -332,6 +349,9 @@ class ProviderStatus:
     mode: str = strawberry.field(description="sandbox, or the real provider's environment name.")
     writable_fields: list[str] = strawberry.field(
         description="Unified Customer fields this provider can store."
+    )
+    capabilities: ProviderCapabilities | None = strawberry.field(
+        description="What it stores and does; null while it is not enabled."
     )
 
     @staticmethod

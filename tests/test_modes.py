@@ -19,6 +19,7 @@ import pytest
 
 from gateway import cli
 from gateway.app import create_app
+from gateway.auth.api_keys import digest
 from gateway.config import GatewayMode, Settings
 from gateway.errors import InvalidSettings
 from gateway.ports import free_port
@@ -309,12 +310,18 @@ def test_production_serves_live_providers_and_no_emulator_controls(
         GATEWAY_MODE="production",
         SQUARE__ACCESS_TOKEN=DEMO_ACCESS_TOKEN,
         SQUARE__BASE_URL=f"{sandbox_server}/sandbox/square",
+        AUTH__API_KEYS=json.dumps(
+            [{"name": "ops", "sha256": digest("k"), "scopes": ["customers:read"]}]
+        ),
         **ONLY_SQUARE,
     )
     try:
         assert httpx.get(f"{gateway.url}/readyz").json()["providers"] == {"square": "custom"}
         query = {"query": "{ customers(first: 2) { nodes { id provider } } }"}
-        body = httpx.post(f"{gateway.url}/graphql", json=query, timeout=30).json()
+        refused = httpx.post(f"{gateway.url}/graphql", json=query, timeout=30)
+        assert refused.status_code == 401  # production: credentials required by default
+        key = {"x-api-key": "k"}
+        body = httpx.post(f"{gateway.url}/graphql", json=query, headers=key, timeout=30).json()
         assert "errors" not in body, body["errors"]
         assert [n["provider"] for n in body["data"]["customers"]["nodes"]] == ["SQUARE"] * 2
         stats = httpx.get(f"{sandbox_server}/sandbox/_stats").json()

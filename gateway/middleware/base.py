@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from gateway.contract import CustomerProvider
+from gateway.contract import CustomerProvider, ShopperLogin, ShopperSession
 from gateway.model import (
     Address,
     AddressFields,
@@ -156,6 +156,11 @@ class ProviderMiddleware:
         return await self._write(
             "forget_customer", customer_id, lambda: self.inner.forget_customer(customer_id)
         )
+
+    async def login_shopper(self, email: str, password: str) -> ShopperSession:
+        """Forwarded only where `capabilities.shopper_login` says the inner one has it."""
+        inner = cast(ShopperLogin, self.inner)
+        return await self._read("login_shopper", lambda: inner.login_shopper(email, password))
 
     async def aclose(self) -> None:
         await self.inner.aclose()

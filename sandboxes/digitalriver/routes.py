@@ -59,7 +59,8 @@ def _apply_update(customer: dict[str, Any], body: dict[str, Any]) -> None:
         if key == "requestToBeForgotten":
             customer[key] = bool(value) or customer.get(key, False)
         elif key == "taxCertificate":
-            customer.setdefault("taxCertificates", []).append(value)
+            if value is not None:  # a null certificate adds none
+                customer.setdefault("taxCertificates", []).append(value)
         elif key == "enabled" and value is None:
             customer["enabled"] = True
         elif value is None:

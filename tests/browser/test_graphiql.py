@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect, sync_playwright
 
 from gateway.config import SandboxSettings
+from gateway.graphiql import DEMO_NOTE, TABS
 from gateway.model import ProviderName
 from sandboxes.seed import people
 from tests.servers import Server, start_gateway
@@ -35,6 +36,13 @@ CHROMIUM_ARGS = [
 UI_DEADLINE_MS = 30_000
 """How long to wait for the page to react before giving up (not an assertion)."""
 CUSTOMERS = 4
+TAB_NAMES = (
+    "CustomersAcrossProviders",
+    "OneCustomer",
+    "ProviderCapabilities",
+    "CreateCustomer",
+    "UpdateWithVersion",
+)
 
 
 @pytest.fixture(scope="module")
@@ -134,5 +142,47 @@ def test_graphiql_runs_a_query_and_documents_the_schema(server: Server, tmp_path
             browser.close()
 
     assert (tmp_path / "graphiql.png").stat().st_size > 0
+    assert refused == [], "GraphiQL tried to leave this server"
+    assert errors == []
+
+
+def test_graphiql_opens_on_example_tabs_and_runs_one(server: Server, tmp_path: Path) -> None:
+    """The examples open as tabs, named by their operations; one runs; the demo note shows."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/bootstrap does it)")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            refused = closed_network(page, server)
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+
+            page.goto(f"{server.url}/graphql")
+            tabs = page.locator(".graphiql-tab")
+            expect(tabs).to_have_count(len(TABS), timeout=UI_DEADLINE_MS)
+            for name in TAB_NAMES:
+                expect(tabs.filter(has_text=name)).to_have_count(1)
+            expect(page.get_by_role("note")).to_have_text(DEMO_NOTE, timeout=UI_DEADLINE_MS)
+            expect(page.locator(".graphiql-query-editor")).not_to_contain_text(
+                "Welcome to GraphiQL"
+            )
+
+            tabs.filter(has_text="ProviderCapabilities").locator("button").first.click()
+            expect(page.locator(".graphiql-query-editor")).to_contain_text(
+                "query ProviderCapabilities", timeout=UI_DEADLINE_MS
+            )
+            page.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
+            result = page.locator(".result-window")
+            expect(result).to_contain_text('"writableFields"', timeout=UI_DEADLINE_MS)
+            expect(result).to_contain_text('"provider": "SQUARE"', timeout=UI_DEADLINE_MS)
+            expect(result).not_to_contain_text('"errors"')
+            page.screenshot(path=tmp_path / "tabs.png", full_page=True)
+        finally:
+            browser.close()
+
     assert refused == [], "GraphiQL tried to leave this server"
     assert errors == []

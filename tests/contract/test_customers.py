@@ -315,6 +315,8 @@ async def test_writable_fields_tell_the_truth(gateway: Gateway, case: ProviderCa
         else:
             assert stored[name] == SAMPLE_VALUES[name], name
     for name in set(SAMPLE_VALUES) - set(status["writableFields"]):
+        if stored.get(name) == SAMPLE_VALUES[name]:
+            continue  # the value shown (a derived displayName): writing it back is a no-op
         refused = (
             await gateway.data(UPDATE, input={"id": created["id"], name: SAMPLE_VALUES[name]})
         )["updateCustomer"]

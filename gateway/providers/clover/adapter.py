@@ -26,6 +26,7 @@ from gateway.contract import (
     Connection,
     Operation,
     ProviderDeps,
+    RateLimit,
     SandboxLink,
     unsupported,
 )
@@ -53,7 +54,7 @@ from gateway.model import (
 from gateway.providers import kit
 from gateway.providers.addresses import merge_address, new_address
 from gateway.providers.clover import mapping, rules
-from gateway.providers.clover.client import CloverApi, expansions
+from gateway.providers.clover.client import LIST_MAX, CloverApi, expansions
 from gateway.providers.clover.search import newest_first
 from gateway.providers.clover.settings import (
     SANDBOX_ACCESS_TOKEN,
@@ -104,8 +105,15 @@ CAPABILITIES = Capabilities(
     ids=rules.IDS,
     max_lengths=rules.MAX_LENGTHS,
     address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
+    derived_fields=frozenset({"display_name"}),
+    payment_sources=True,
+    list_page_size=LIST_MAX,
+    rate_limit=RateLimit(requests_per_second=16, concurrent=5, scope="per access token"),
 )
-CAPABILITIES_WITHOUT_ECOMMERCE = dataclasses.replace(CAPABILITIES, operations=_OPERATIONS)
+"""Forget erases the record, then deletes it: DELETED, as for the others."""
+CAPABILITIES_WITHOUT_ECOMMERCE = dataclasses.replace(
+    CAPABILITIES, operations=_OPERATIONS, payment_sources=False
+)
 
 
 class CloverProvider:

@@ -34,6 +34,7 @@ from gateway.model import (
     ProviderName,
 )
 from gateway.providers.kit import attrs, given, touches
+from gateway.providers.native import curated
 from gateway.providers.versioning import record_version
 
 PROVIDER = ProviderName.CLOVER
@@ -75,6 +76,9 @@ CARD_ERROR_CODES = frozenset(
         "processing_error",
     }
 )
+NATIVE_HIDDEN = frozenset({"merchant", "href", "token"})
+"""Kept from clients: the merchant (the gateway's account) with its id, the `href`s
+naming the upstream host, and a saved card's `token`, which can be charged."""
 _VERSIONED_KEYS = (
     "id",
     "firstName",
@@ -161,7 +165,7 @@ def to_customer(native: dict[str, Any]) -> Customer:
             provider=PROVIDER,
             provider_id=native["id"],
             version=version_of(native),
-            native=_redacted(native),
+            native=curated(native, NATIVE_HIDDEN),
             email=email.get("emailAddress") if email else None,
             given_name=given,
             family_name=family,
@@ -174,14 +178,6 @@ def to_customer(native: dict[str, Any]) -> Customer:
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProviderBadResponse(PROVIDER, f"unreadable customer: {type(exc).__name__}") from exc
-
-
-def _redacted(native: dict[str, Any]) -> dict[str, Any]:
-    """A saved card's `token` can be charged: it never leaves the gateway in `native`."""
-    if "cards" not in native:
-        return native
-    cards = [{k: v for k, v in card.items() if k != "token"} for card in elements(native, "cards")]
-    return {**native, "cards": {"elements": cards}}
 
 
 def to_address(native: Mapping[str, Any]) -> Address:

@@ -14,7 +14,14 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from gateway.contract import Capabilities, Connection, Operation, ProviderDeps, SandboxLink
+from gateway.contract import (
+    Capabilities,
+    Connection,
+    Operation,
+    ProviderDeps,
+    RateLimit,
+    SandboxLink,
+)
 from gateway.errors import (
     FieldPath,
     ProviderBadResponse,
@@ -61,6 +68,11 @@ CAPABILITIES = Capabilities(
     address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
     caller_chosen_id=True,
     make_default_on_attach=True,
+    fixed_address_values={"label": mapping.ADDRESS_ID},
+    payment_sources=True,
+    forget_outcome=ForgetOutcome.FORGET_REQUESTED,
+    list_page_size=100,
+    rate_limit=RateLimit(requests_per_second=25, scope="per test secret key (250 live)"),
 )
 
 

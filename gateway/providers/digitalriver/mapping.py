@@ -39,6 +39,7 @@ from gateway.model import (
     ProviderName,
 )
 from gateway.providers.kit import attrs, given, touches
+from gateway.providers.native import curated
 from gateway.providers.timestamps import parse_time
 from gateway.providers.versioning import record_version
 from gateway.validation import camel
@@ -116,16 +117,13 @@ def format_time(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+NATIVE_HIDDEN = frozenset({"clientSecret"})
+"""Kept from clients: sources' `clientSecret`s, which unlock them client-side."""
+
+
 def public_view(native: Mapping[str, Any]) -> dict[str, Any]:
-    """The customer without its sources' `clientSecret`s, which unlock them client-side."""
-    view = dict(native)
-    sources = native.get("sources")
-    if isinstance(sources, list):
-        view["sources"] = [
-            {k: v for k, v in s.items() if k != "clientSecret"} if isinstance(s, dict) else s
-            for s in sources
-        ]
-    return view
+    """The customer as clients may see it (`gateway.providers.native`)."""
+    return curated(native, NATIVE_HIDDEN)
 
 
 def _shipping(native: Mapping[str, Any]) -> dict[str, Any]:

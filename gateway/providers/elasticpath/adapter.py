@@ -22,7 +22,9 @@ from gateway.contract import (
     Connection,
     Operation,
     ProviderDeps,
+    RateLimit,
     SandboxLink,
+    ShopperSession,
     unsupported,
 )
 from gateway.errors import (
@@ -90,7 +92,11 @@ CAPABILITIES = Capabilities(
     ids=rules.IDS,
     max_lengths=rules.MAX_LENGTHS,
     address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
+    shopper_login=True,
+    list_page_size=mapping.PAGE_LIMIT_MAX,
+    rate_limit=RateLimit(requests_per_second=25, scope="per development store (100 in production)"),
 )
+WRONG_CREDENTIALS = "The email or password is wrong."
 
 
 class ElasticPathProvider:
@@ -303,6 +309,26 @@ class ElasticPathProvider:
     async def forget_customer(self, customer_id: str) -> ForgetOutcome:
         await self._call("DELETE", _customer_path(customer_id))
         return ForgetOutcome.DELETED
+
+    async def login_shopper(self, email: str, password: str) -> ShopperSession:
+        """A customer token grant (`POST /v2/customers/tokens`), kept only for its customer id.
+
+        Elastic Path answers 401 both for a wrong password and for a stale access token,
+        so a 401 renews the access token once (`_send`) before it counts as wrong
+        credentials: a wrong password costs two token calls and one access-token grant.
+        The answer never says whether the email exists.
+        """
+        body = {"type": "token", "email": email, "password": password}
+        try:
+            data = await self._data("POST", "/v2/customers/tokens", json={"data": body})
+        except ProviderAuthError as exc:
+            if isinstance(exc, ProviderForbidden):
+                raise
+            raise UserInputError(UserErrorCode.INVALID_CREDENTIALS, WRONG_CREDENTIALS) from exc
+        customer_id = data.get("customer_id")
+        if not isinstance(customer_id, str) or not customer_id:
+            raise ProviderBadResponse(self.name, "customer token answer without customer_id")
+        return ShopperSession(customer_id)
 
     async def aclose(self) -> None:
         await self._http.aclose()

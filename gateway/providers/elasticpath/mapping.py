@@ -27,6 +27,7 @@ from gateway.model import (
 )
 from gateway.providers.elasticpath.query import condition
 from gateway.providers.kit import given
+from gateway.providers.native import curated
 from gateway.providers.timestamps import parse_time
 from gateway.providers.versioning import record_version
 from gateway.validation import camel
@@ -58,6 +59,8 @@ ADDRESS_FIELDS: dict[str, str] = {
     "instructions": "instructions",
 }
 REQUIRED = frozenset({"email", "display_name"})
+NATIVE_HIDDEN = frozenset({"links"})
+"""Kept from clients: `links` name the store's API host."""
 CUSTOMER_SOURCES: dict[str, FieldPath] = {
     native: ("input", camel(name)) for name, native in CUSTOMER_FIELDS.items()
 }
@@ -82,7 +85,7 @@ def to_customer(native: dict[str, Any]) -> Customer:
             provider=PROVIDER,
             provider_id=str(native["id"]),
             version=record_version(native),
-            native=native,
+            native=curated(native, NATIVE_HIDDEN),
             email=native.get("email"),
             display_name=native.get("name"),
             reference_id=native.get("external_ref"),

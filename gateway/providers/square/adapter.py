@@ -72,7 +72,12 @@ CAPABILITIES = Capabilities(
     ids=rules.IDS,
     max_lengths=rules.MAX_LENGTHS,
     address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
+    derived_fields=frozenset({"display_name"}),
+    fixed_address_values={"label": mapping.ADDRESS_ID},
+    payment_sources=True,
+    list_page_size=100,
 )
+"""Square publishes no rate limit (square.md: staff advise backoff), so none is declared."""
 
 
 class SquareProvider:

@@ -25,6 +25,7 @@ from gateway.model import (
     ProviderName,
 )
 from gateway.providers.kit import given
+from gateway.providers.native import curated
 from gateway.providers.timestamps import parse_time
 from gateway.validation import camel
 
@@ -76,7 +77,7 @@ def to_customer(native: dict[str, Any]) -> Customer:
             provider=PROVIDER,
             provider_id=native["id"],
             version=str(native.get("version", 0)),
-            native=native,
+            native=curated(native, frozenset()),
             email=native.get("email_address"),
             given_name=given,
             family_name=family,

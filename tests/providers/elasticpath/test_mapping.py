@@ -42,7 +42,7 @@ def test_customer_maps_name_ref_password_and_stamps() -> None:
     assert (customer.reference_id, customer.has_password) == ("crm-42", True)
     assert customer.created_at == datetime(2017, 1, 11, 18, 44, 45, tzinfo=UTC)
     assert customer.given_name is None
-    assert customer.native is RON
+    assert customer.native == RON  # a curated copy: nothing of the deployment in it
 
 
 @pytest.mark.parametrize(
