@@ -10,13 +10,14 @@ fixes it, never skips.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,17 @@ def start_sandbox(workdir: Path, **env: str) -> Server:
     command = ["sandbox", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
     return _start_cli(command, workdir / "sandbox.log", url, "/sandbox/_providers", env)
+
+
+@contextlib.contextmanager
+def gateway_client(workdir: Path, *, timeout_s: float = 60.0, **env: str) -> Iterator[httpx.Client]:
+    """`start_gateway` and an HTTP client bound to it; the server stops on exit."""
+    server = start_gateway(workdir, **env)
+    try:
+        with httpx.Client(base_url=server.url, timeout=timeout_s) as http:
+            yield http
+    finally:
+        server.stop()
 
 
 def node_executable() -> str:

@@ -26,7 +26,7 @@ from gateway.auth import shopper_tokens
 from gateway.model import ProviderName
 from sandboxes.seed import Person
 from tests.auth.test_shoppers import CUSTOMER_FIELDS, POPULATION, SIGNING_KEY, is_write
-from tests.servers import start_gateway
+from tests.servers import gateway_client
 
 EXAMPLES = 100
 PEOPLE = 8
@@ -77,12 +77,10 @@ def read(client: httpx.Client, person: Person) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     workdir: Path = tmp_path_factory.mktemp("shoppers")
-    server = start_gateway(workdir, AUTH__SIGNING_KEY=SIGNING_KEY, CACHE__ENABLED="false")
-    try:
-        with httpx.Client(base_url=server.url, timeout=30.0) as http:
-            yield http
-    finally:
-        server.stop()
+    with gateway_client(
+        workdir, timeout_s=30.0, AUTH__SIGNING_KEY=SIGNING_KEY, CACHE__ENABLED="false"
+    ) as http:
+        yield http
 
 
 @pytest.fixture(scope="module")

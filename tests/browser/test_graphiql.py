@@ -8,6 +8,7 @@ anything but this server is refused and recorded: the page must not need a CDN.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -100,11 +101,12 @@ def closed_network(page: Page, server: Server) -> list[str]:
     return refused
 
 
-def test_graphiql_runs_a_query_and_documents_the_schema(server: Server, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def browsing(server: Server) -> Iterator[tuple[Page, list[str], list[str]]]:
+    """A Chromium page on a closed network, with the requests it tried to send elsewhere
+    and the script errors it raised."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/bootstrap does it)")
-    emails = seeded_emails(server)
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -114,32 +116,38 @@ def test_graphiql_runs_a_query_and_documents_the_schema(server: Server, tmp_path
             refused = closed_network(page, server)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-
-            page.goto(f"{server.url}/graphql")
-            editor = page.locator(".graphiql-query-editor .CodeMirror")
-            expect(editor).to_be_visible(timeout=UI_DEADLINE_MS)
-            editor.click()
-            page.keyboard.press("Control+A")
-            page.keyboard.press("Delete")
-            page.keyboard.insert_text(query_for(emails))
-            page.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
-
-            result = page.locator(".result-window")
-            for email in emails:
-                expect(result).to_contain_text(f'"{email}"', timeout=UI_DEADLINE_MS)
-            expect(result).not_to_contain_text('"errors"')
-
-            page.get_by_role("button", name="Show Documentation Explorer").click()
-            docs = page.locator(".graphiql-doc-explorer")
-            docs.get_by_role("link", name="Customer", exact=True).first.click()
-            expect(docs.locator(".graphiql-doc-explorer-title")).to_have_text(
-                "Customer", timeout=UI_DEADLINE_MS
-            )
-            expect(docs).to_contain_text("email", timeout=UI_DEADLINE_MS)
-
-            page.screenshot(path=tmp_path / "graphiql.png", full_page=True)
+            yield page, refused, errors
         finally:
             browser.close()
+
+
+def test_graphiql_runs_a_query_and_documents_the_schema(server: Server, tmp_path: Path) -> None:
+    emails = seeded_emails(server)
+
+    with browsing(server) as (page, refused, errors):
+        page.goto(f"{server.url}/graphql")
+        editor = page.locator(".graphiql-query-editor .CodeMirror")
+        expect(editor).to_be_visible(timeout=UI_DEADLINE_MS)
+        editor.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(query_for(emails))
+        page.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
+
+        result = page.locator(".result-window")
+        for email in emails:
+            expect(result).to_contain_text(f'"{email}"', timeout=UI_DEADLINE_MS)
+        expect(result).not_to_contain_text('"errors"')
+
+        page.get_by_role("button", name="Show Documentation Explorer").click()
+        docs = page.locator(".graphiql-doc-explorer")
+        docs.get_by_role("link", name="Customer", exact=True).first.click()
+        expect(docs.locator(".graphiql-doc-explorer-title")).to_have_text(
+            "Customer", timeout=UI_DEADLINE_MS
+        )
+        expect(docs).to_contain_text("email", timeout=UI_DEADLINE_MS)
+
+        page.screenshot(path=tmp_path / "graphiql.png", full_page=True)
 
     assert (tmp_path / "graphiql.png").stat().st_size > 0
     assert refused == [], "GraphiQL tried to leave this server"
@@ -148,41 +156,26 @@ def test_graphiql_runs_a_query_and_documents_the_schema(server: Server, tmp_path
 
 def test_graphiql_opens_on_example_tabs_and_runs_one(server: Server, tmp_path: Path) -> None:
     """The examples open as tabs, named by their operations; one runs; the demo note shows."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/bootstrap does it)")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    with browsing(server) as (page, refused, errors):
+        page.goto(f"{server.url}/graphql")
+        tabs = page.locator(".graphiql-tab")
+        expect(tabs).to_have_count(len(TABS), timeout=UI_DEADLINE_MS)
+        for name in TAB_NAMES:
+            expect(tabs.filter(has_text=name)).to_have_count(1)
+        expect(page.get_by_role("note")).to_have_text(DEMO_NOTE, timeout=UI_DEADLINE_MS)
+        expect(page.locator(".graphiql-query-editor")).not_to_contain_text("Welcome to GraphiQL")
+
+        tabs.filter(has_text="ProviderCapabilities").locator("button").first.click()
+        expect(page.locator(".graphiql-query-editor")).to_contain_text(
+            "query ProviderCapabilities", timeout=UI_DEADLINE_MS
         )
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1200})
-            refused = closed_network(page, server)
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-
-            page.goto(f"{server.url}/graphql")
-            tabs = page.locator(".graphiql-tab")
-            expect(tabs).to_have_count(len(TABS), timeout=UI_DEADLINE_MS)
-            for name in TAB_NAMES:
-                expect(tabs.filter(has_text=name)).to_have_count(1)
-            expect(page.get_by_role("note")).to_have_text(DEMO_NOTE, timeout=UI_DEADLINE_MS)
-            expect(page.locator(".graphiql-query-editor")).not_to_contain_text(
-                "Welcome to GraphiQL"
-            )
-
-            tabs.filter(has_text="ProviderCapabilities").locator("button").first.click()
-            expect(page.locator(".graphiql-query-editor")).to_contain_text(
-                "query ProviderCapabilities", timeout=UI_DEADLINE_MS
-            )
-            page.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
-            result = page.locator(".result-window")
-            expect(result).to_contain_text('"writableFields"', timeout=UI_DEADLINE_MS)
-            expect(result).to_contain_text('"provider": "SQUARE"', timeout=UI_DEADLINE_MS)
-            expect(result).not_to_contain_text('"errors"')
-            page.screenshot(path=tmp_path / "tabs.png", full_page=True)
-        finally:
-            browser.close()
+        page.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
+        result = page.locator(".result-window")
+        expect(result).to_contain_text('"writableFields"', timeout=UI_DEADLINE_MS)
+        expect(result).to_contain_text('"provider": "SQUARE"', timeout=UI_DEADLINE_MS)
+        expect(result).not_to_contain_text('"errors"')
+        page.screenshot(path=tmp_path / "tabs.png", full_page=True)
 
     assert refused == [], "GraphiQL tried to leave this server"
     assert errors == []

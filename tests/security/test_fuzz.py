@@ -16,19 +16,15 @@ from hypothesis import strategies as st
 
 from gateway.config import LimitSettings
 from tests.security.fuzzing import Tally, known_ids, live_schema, operations
-from tests.servers import start_gateway
+from tests.servers import gateway_client
 
 EXAMPLES = 300
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    server = start_gateway(tmp_path_factory.mktemp("fuzz"))
-    try:
-        with httpx.Client(base_url=server.url, timeout=60.0) as http:
-            yield http
-    finally:
-        server.stop()
+    with gateway_client(tmp_path_factory.mktemp("fuzz")) as http:
+        yield http
 
 
 @pytest.fixture(scope="module")
