@@ -24,21 +24,24 @@ import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive
+from starlette.websockets import WebSocket
 from strawberry.fastapi.context import CustomContext
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.unset import UNSET
 
 from gateway.auth.rate_limits import ClientLimiter, refusal_error, too_many
 from gateway.config import LimitSettings
 from gateway.errors import (
     ClientDisconnected,
     ClientRateLimited,
+    ErrorCode,
     GatewayError,
     RequestDeadlineExceeded,
     ResponseTooLarge,
@@ -62,6 +65,20 @@ def _error(exc: GatewayError, **extensions: Any) -> GraphQLError:
     return GraphQLError(
         safe_message(exc), extensions={"code": graphql_code(exc).value, **extensions}
     )
+
+
+def _refusal(refused: HTTPException) -> JSONResponse:
+    """A transport-level refusal as a GraphQL error: status kept, a code, a fixed message.
+
+    An unknown operation name is not echoed back.
+    """
+    if refused.status_code == 400 and "operation named" in refused.reason:
+        code, message = ErrorCode.OPERATION_RESOLUTION_FAILURE, "No operation has that name."
+    else:
+        code, message = ErrorCode.BAD_REQUEST, refused.reason
+    log.info("request refused: code=%s status=%d", code.value, refused.status_code)
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}
+    return JSONResponse(body, status_code=refused.status_code)
 
 
 async def _disconnected(receive: Receive) -> None:
@@ -140,6 +157,19 @@ class GatewayRouter(LocalGraphiQLRouter):
                 scope.close()
                 if meter is not None and meter.refusal is not None:
                     too_many(sub_response, meter.refusal)
+
+    async def run(  # type: ignore[override]  # HTTP only: subscriptions are off
+        self,
+        request: Request | WebSocket,
+        context: CustomContext | None = UNSET,
+        root_value: None = UNSET,
+    ) -> Response | WebSocket:
+        """Strawberry's run, with its plain-text HTTP refusals (a body that is not JSON, an
+        unknown `operationName`, a wrong method) answered as coded GraphQL errors."""
+        try:
+            return await super().run(request, context, root_value)  # type: ignore[arg-type]
+        except HTTPException as refused:
+            return _refusal(refused)
 
     def create_response(
         self,

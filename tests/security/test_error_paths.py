@@ -111,3 +111,26 @@ async def test_a_malformed_representation_fails_at_its_own_index_only(gateway: G
     assert {e["path"][0] for e in body["errors"]} == {"_entities"}
     assert set(codes(body)) == {"BAD_USER_INPUT"}
     assert all(e["message"] for e in body["errors"])
+
+
+REFUSED_REQUESTS: list[tuple[dict[str, Any], str]] = [
+    ({"content": b"{not json", "headers": {"content-type": "application/json"}}, "BAD_REQUEST"),
+    ({"content": b"a,b", "headers": {"content-type": "text/csv"}}, "BAD_REQUEST"),
+    ({"json": {"query": 5}}, "BAD_REQUEST"),
+    ({"json": {"query": "{ providers { provider } }", "variables": [1]}}, "BAD_REQUEST"),
+    (
+        {"json": {"query": "query A { providers { provider } }", "operationName": "Secret"}},
+        "OPERATION_RESOLUTION_FAILURE",
+    ),
+]
+
+
+async def test_requests_graphql_cannot_read_are_coded_json_errors(gateway: Gateway) -> None:
+    await gateway.reset_stats()
+    for request, code in REFUSED_REQUESTS:
+        response = await gateway.client.post("/graphql", **request)
+        assert response.status_code == 400, request
+        body = response.json()
+        assert codes(body) == [code], request
+        assert "Secret" not in response.text
+    assert await upstream_calls(gateway) == 0
