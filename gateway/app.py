@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from gateway import graphiql
 from gateway.auth import rate_limits
@@ -25,14 +25,17 @@ from gateway.auth.rate_limits import ClientLimiter
 from gateway.cache import close_cache, create_cache
 from gateway.config import Settings
 from gateway.contract import CustomerProvider, SandboxLink
-from gateway.logs import configure_logging, install_redactions
-from gateway.metrics import CONTENT_TYPE, CacheMetrics
+from gateway.logs import configure_logging, install_redactions, log_format
+from gateway.metrics import CONTENT_TYPE, GatewayMetrics, worker_stopped
 from gateway.middleware.cached import CachedProvider
+from gateway.middleware.traced import TracedProvider
+from gateway.readiness import Readiness
 from gateway.registry import Registry, build_registry, needs_sandbox
 from gateway.request_id import RequestIdMiddleware
 from gateway.request_limits import RequestLimits
 from gateway.router import GatewayRouter
 from gateway.startup import check_startup, load_settings, warn_demo
+from gateway.tracing import configure_from_env, tracer
 from schema.context import GatewayContext, build_context
 from schema.schema import schema
 
@@ -69,23 +72,28 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
+            await app.state.readiness.start()
             yield
         finally:  # also when the server stops on an error: sockets to Redis, providers
+            await app.state.readiness.stop()
             await registry_holder[0].aclose()
             await app.state.authenticator.aclose()
             await close_cache(cache)
+            worker_stopped()
 
     app = FastAPI(title="customer-gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     link = _sandbox_link(settings, app, self_url)
     registry = build_registry(settings, link, cache)
-    metrics = CacheMetrics()
+    metrics = GatewayMetrics()
     if settings.cache.enabled:
 
         def cached(provider: CustomerProvider) -> CustomerProvider:
             namespace = registry.namespace(provider.name)
-            return CachedProvider(provider, cache, namespace, settings.cache, metrics)
+            return CachedProvider(provider, cache, namespace, settings.cache, metrics.cache)
 
         registry.replace(cached)
+    if (traces := tracer()) is not None:  # outermost: a cache answer is a span too
+        registry.replace(lambda provider: TracedProvider(provider, traces))
     registry_holder.append(registry)
     app.state.registry = registry
     app.state.settings = settings
@@ -101,6 +109,7 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
             schema,
             settings.limits,
             ClientLimiter(settings) if rate_limits.enabled(settings) else None,
+            metrics,
             context_getter=context_getter,
             graphql_ide="graphiql" if settings.auth.graphiql else None,
             subscription_protocols=(),  # no subscriptions: no socket that skips AuthMiddleware
@@ -109,7 +118,8 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
     )
     app.mount(graphiql.ASSETS_URL.rstrip("/"), graphiql.assets(), name="graphiql")
     install_redactions()
-    app.add_middleware(RequestLimits, limits=settings.limits)  # the last added runs first
+    # the last added runs first
+    app.add_middleware(RequestLimits, limits=settings.limits, refused=metrics.rejected)
     guarded = {"/graphql", "/metrics"} if settings.auth.metrics_require_auth else {"/graphql"}
     app.add_middleware(AuthMiddleware, authenticator=authenticator, paths=frozenset(guarded))
     if settings.cors_origins:
@@ -124,23 +134,23 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics_text() -> Response:
-        """Cache hits and misses per provider and kind, in the Prometheus text format."""
+        """Every metric of `gateway.metrics`, in the Prometheus text format."""
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    readiness = Readiness(
+        registry, cache, settings.cache.url is not None, settings.readiness_interval_s
+    )
+    app.state.readiness = readiness
+
     @app.get("/readyz")
-    async def readyz() -> dict[str, object]:
-        return {
-            "status": "ready",
-            "providers": {
-                name.value: conn.mode
-                for name in registry
-                if (conn := registry.connection(name)) is not None
-            },
-        }
+    async def readyz() -> JSONResponse:
+        """503 naming the cause when this replica cannot serve (see `gateway.readiness`)."""
+        ready, body = await readiness.report()
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     return app
 
@@ -151,5 +161,6 @@ def app_from_env() -> FastAPI:
     `serve` has checked them already; run directly, uvicorn shows the same one line.
     """
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format(settings))
+    configure_from_env()
     return create_app(settings, self_url=os.environ.get("GATEWAY_SELF_URL"))

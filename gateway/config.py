@@ -14,7 +14,7 @@ wrong into one line.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -266,6 +266,12 @@ class CoreSettings(BaseSettings):
     phone_default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
     max_page_size: int = Field(default=100, ge=1)
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="Unset: json in production mode, text in demo mode."
+    )
+    readiness_interval_s: float = Field(
+        default=30.0, gt=0, description="Between background checks of provider credentials."
+    )
 
     @field_validator("gateway_mode", mode="before")
     @classmethod

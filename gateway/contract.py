@@ -199,6 +199,18 @@ class ShopperLogin(Protocol):
         ...
 
 
+class CredentialCheck(Protocol):
+    """Optional: a provider that can test its credentials with one cheap authenticated call.
+
+    Readiness runs it at startup and then in the background, never per probe.
+    """
+
+    async def check_credentials(self) -> None:
+        """Return if the credentials are accepted; `ProviderAuthError` if refused, another
+        `ProviderError` if the provider could not say (down, timing out)."""
+        ...
+
+
 def declared_capabilities(spec: ProviderSpec) -> Capabilities:
     """The `CAPABILITIES` its adapter module declares, without building the adapter.
 

@@ -29,8 +29,10 @@ from gateway.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from gateway.metrics import upstream_call, upstream_rate_limited
 from gateway.model import ProviderName
 from gateway.scope import current
+from gateway.tracing import Upstream
 
 log = logging.getLogger("gateway.http")
 
@@ -90,10 +92,12 @@ class UpstreamClient:
                 or retry_after > MAX_RETRY_AFTER_S
                 or not _time_for(retry_after)
             ):
+                upstream_rate_limited(self.provider, retrying=False)
                 raise ProviderRateLimited(
                     self.provider, "rate limited", status=429, retry_after=retry_after
                 )
             attempt += 1
+            upstream_rate_limited(self.provider, retrying=True)
             log.info(
                 "provider=%s rate limited, retrying in %.2fs (attempt %d)",
                 self.provider.value,
@@ -115,9 +119,15 @@ class UpstreamClient:
         try:
             async with current().call(self.provider, self.timeout_s) as call, self._in_flight:
                 call.send()
-                return await self._client.request(
-                    method, path, params=params, json=json, data=data, headers=headers
-                )
+                with (
+                    upstream_call(self.provider, method, path) as answered,
+                    Upstream(self.provider, method, self._client.base_url, path, headers) as span,
+                ):
+                    response = await self._client.request(
+                        method, path, params=params, json=json, data=data, headers=span.headers
+                    )
+                    span.answered(response.status_code)
+                    return answered(response)
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise ProviderTimeout(self.provider, f"{method} {path} timed out") from exc
         except httpx.HTTPError as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import accumulate
 from typing import Any
 from urllib.parse import parse_qsl
@@ -53,8 +53,14 @@ def error_body(code: ErrorCode, message: str, **details: int) -> bytes:
 class RequestLimits:
     """ASGI middleware: bounds every HTTP request's body and JSON nesting."""
 
-    def __init__(self, app: ASGIApp, limits: LimitSettings) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: LimitSettings,
+        refused: Callable[[ErrorCode], None] = lambda _: None,
+    ) -> None:
         self.app = app
+        self.refused = refused
         self.max_bytes = limits.max_body_bytes
         self.max_depth = limits.max_json_depth
 
@@ -79,6 +85,7 @@ class RequestLimits:
         if depth > self.max_depth:
             message = f"The request's JSON nests deeper than {self.max_depth} levels."
             details = {"depth": depth, "limit": self.max_depth}
+            self.refused(ErrorCode.JSON_TOO_DEEP)
             await _refuse(send, 400, error_body(ErrorCode.JSON_TOO_DEEP, message, **details))
             return
         await self.app(scope, _replay(body, receive), send)
@@ -89,6 +96,7 @@ class RequestLimits:
                 yield json_depth(value.encode())
 
     def _too_large(self) -> bytes:
+        self.refused(ErrorCode.PAYLOAD_TOO_LARGE)
         message = f"The request is larger than {self.max_bytes} bytes."
         return error_body(ErrorCode.PAYLOAD_TOO_LARGE, message, limit=self.max_bytes)
 

@@ -36,6 +36,7 @@ from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET
 
+from gateway import logs
 from gateway.auth.rate_limits import ClientLimiter, refusal_error, too_many
 from gateway.config import LimitSettings
 from gateway.errors import (
@@ -49,7 +50,9 @@ from gateway.errors import (
     safe_message,
 )
 from gateway.graphiql import LocalGraphiQLRouter
+from gateway.metrics import GatewayMetrics, operation, recording, result_errors
 from gateway.scope import RequestScope, activated
+from gateway.tracing import continued
 from schema.context import GatewayContext
 
 log = logging.getLogger("gateway.router")
@@ -124,11 +127,13 @@ class GatewayRouter(LocalGraphiQLRouter):
         schema: BaseSchema,
         limits: LimitSettings,
         limiter: ClientLimiter | None = None,
+        metrics: GatewayMetrics | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
         self._limits = limits
         self._limiter = limiter
+        self._metrics = metrics or GatewayMetrics()
 
     async def execute_operation(  # noqa: PLR0917 (Strawberry calls it so)
         self,
@@ -143,20 +148,37 @@ class GatewayRouter(LocalGraphiQLRouter):
         meter = None
         if self._limiter is not None and isinstance(context, GatewayContext):
             meter = context.meter = self._limiter.meter(context.principal, request)
-        with activated(scope):
+        with (
+            activated(scope),
+            continued(request.headers),
+            recording(self._metrics),
+            operation() as labels,
+            logs.operation(getattr(request_data, "operation_name", None)),
+        ):
+            result: ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult
             try:
                 if meter is not None:
                     await meter.admit()
                 work = super().execute_operation(
                     request, request_adapter, request_data, context, root_value, sub_response
                 )
-                return await _within(scope, request.receive, work)
+                result = await _within(scope, request.receive, work)
             except ClientRateLimited as refused:
-                return ExecutionResult(data=None, errors=[refusal_error(refused)])
+                result = ExecutionResult(data=None, errors=[refusal_error(refused)])
             finally:
                 scope.close()
                 if meter is not None and meter.refusal is not None:
                     too_many(sub_response, meter.refusal)
+                    self._metrics.rejected(ErrorCode.RATE_LIMITED)
+            outcome = self._metrics.operation_done(labels, result_errors(result))
+            log.info(
+                "graphql %s %s answered: %s",
+                labels.type,
+                labels.name,
+                outcome,
+                extra={"duration_ms": labels.elapsed_ms(), "code": outcome},
+            )
+            return result
 
     async def run(  # type: ignore[override]  # HTTP only: subscriptions are off
         self,
@@ -181,5 +203,6 @@ class GatewayRouter(LocalGraphiQLRouter):
         if size <= limit:
             return response
         log.warning("answer replaced: code=RESPONSE_TOO_LARGE size=%d limit=%d", size, limit)
+        self._metrics.rejected(ErrorCode.RESPONSE_TOO_LARGE)
         error = _error(ResponseTooLarge(size, limit), size=size, limit=limit)
         return super().create_response({"data": None, "errors": [error.formatted]}, sub_response)

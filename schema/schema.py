@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gateway.metrics import OperationLabels
+from gateway.tracing import TracedOperation
 from schema.errors import GatewayErrors
 from schema.federation import GatewaySchema
 from schema.inputs import AwareDateTime
@@ -17,7 +19,7 @@ schema = GatewaySchema(
     query=Query,
     mutation=Mutation,
     types=[Customer, Order],
-    extensions=[GatewayErrors, OperationLimits, SchemaReading],
+    extensions=[TracedOperation, OperationLabels, GatewayErrors, OperationLimits, SchemaReading],
     scalar_overrides={datetime: AwareDateTime},
 )
 

@@ -112,8 +112,14 @@ def start_gateway(workdir: Path, **env: str) -> Server:
 
     Where `env` sets `PORT` the command gets no `--port`, as on a platform that sets it.
     """
+    return start_serve(workdir, env)
+
+
+def start_serve(workdir: Path, env: dict[str, str], *options: str) -> Server:
+    """`start_gateway` with more `serve` options, e.g. `--workers 2`."""
     port = env["PORT"] if "PORT" in env else str(free_port())
     command = ["serve"] if "PORT" in env else ["serve", "--port", port]
+    command += options
     url = f"http://127.0.0.1:{port}"
     return _start_cli(
         command, workdir / "gateway.log", url, "/readyz", {"LOG_LEVEL": "WARNING", **env}

@@ -162,5 +162,12 @@ class ProviderMiddleware:
         inner = cast(ShopperLogin, self.inner)
         return await self._read("login_shopper", lambda: inner.login_shopper(email, password))
 
+    async def check_credentials(self) -> None:
+        """Forwarded outside `around`: a readiness check is no client's call (no cache,
+        no breaker); an inner provider without the check has nothing to test."""
+        check = getattr(self.inner, "check_credentials", None)
+        if check is not None:
+            await check()
+
     async def aclose(self) -> None:
         await self.inner.aclose()

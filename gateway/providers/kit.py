@@ -44,7 +44,27 @@ def path(template: str, *ids: str) -> str:
         if value.strip(".") == "":
             raise MalformedId("id")
         parts += [quote(value, safe=""), literal]
-    return "".join(parts)
+    return RoutePath("".join(parts), template)
+
+
+class RoutePath(str):
+    """A request path that remembers its template, so metrics label the route, not the ids.
+
+    Joined with `+` (a host, a prefix, more segments), the template is joined alike.
+    """
+
+    template: str
+
+    def __new__(cls, value: str, template: str) -> RoutePath:
+        made = super().__new__(cls, value)
+        made.template = template
+        return made
+
+    def __add__(self, other: str) -> RoutePath:
+        return RoutePath(str(self) + other, self.template + getattr(other, "template", other))
+
+    def __radd__(self, other: str) -> RoutePath:
+        return RoutePath(other + str(self), other + self.template)
 
 
 def checked(

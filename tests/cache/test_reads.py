@@ -22,7 +22,7 @@ from tests.contract.test_customers import ADDRESS_MUTATION, DELETE, PAYMENT_MUTA
 
 pytestmark = pytest.mark.parametrize("case", CASES, ids=[c.slug for c in CASES])
 
-SERIES = re.compile(r'^(gateway_cache_\w+)\{provider="(\w+)",kind="(\w+)"\} (\d+)$')
+SERIES = re.compile(r'^(gateway_cache_\w+)\{kind="(\w+)",provider="(\w+)"\} (\d+)\.0$')
 
 
 async def metrics(gw: Gateway) -> dict[tuple[str, str, str], int]:
@@ -32,7 +32,7 @@ async def metrics(gw: Gateway) -> dict[tuple[str, str, str], int]:
     found = {}
     for line in response.text.splitlines():
         if match := SERIES.match(line):
-            name, provider, kind, value = match.groups()
+            name, kind, provider, value = match.groups()
             found[(name, provider, kind)] = int(value)
     return found
 

@@ -153,10 +153,12 @@ async def _route_count(gateway: Gateway, provider: str, route: str) -> int:
 
 async def _coalesced(gateway: Gateway, provider: str, kind: str) -> int:
     """Cache misses that waited for a fetch already in flight (`/metrics`)."""
-    metric = f'gateway_cache_coalesced_total{{provider="{provider}",kind="{kind}"}} '
+    metric = f'gateway_cache_coalesced_total{{kind="{kind}",provider="{provider}"}} '
     text = (await gateway.client.get("/metrics")).text
     return next(
-        int(line.removeprefix(metric)) for line in text.splitlines() if line.startswith(metric)
+        int(float(line.removeprefix(metric)))
+        for line in text.splitlines()
+        if line.startswith(metric)
     )
 
 

@@ -139,6 +139,10 @@ class CloverProvider:
     async def _find(self, customer_id: str) -> Customer | None:
         return await kit.or_default(self._read(customer_id), None)
 
+    async def check_credentials(self) -> None:
+        """One customer listed: the merchant's token must be good for it."""
+        await self._api.send("GET", self._api.customers, params=[("limit", 1)])
+
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
         """One GET per id (Clover has no batch read), bounded by the in-flight budget."""
         return await kit.per_key(ids, self._find)

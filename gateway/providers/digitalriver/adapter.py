@@ -121,6 +121,10 @@ class DigitalRiverProvider:
             raise ProviderBadResponse(self.name, f"GET {path} answered no data list")
         return data, body.get("hasMore") is True
 
+    async def check_credentials(self) -> None:
+        """One customer listed: the cheapest call the secret key must be good for."""
+        await self._list("/customers", [("limit", "1")])
+
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
         wanted = list(dict.fromkeys(ids))
         batchable = [i for i in wanted if "," not in i]

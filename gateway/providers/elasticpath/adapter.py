@@ -153,6 +153,10 @@ class ElasticPathProvider:
             raise ProviderBadResponse(self.name, f"{method} {path} answered no data")
         return data
 
+    async def check_credentials(self) -> None:
+        """One customer listed: the token grant, then a call the token must be good for."""
+        await self._list("GET", "/v2/customers", params=[("page[limit]", "1")])
+
     async def _retrieve(self, customer_id: str, id_field: FieldPath = ("input", "id")) -> Customer:
         return mapping.to_customer(
             await self._data("GET", _customer_path(customer_id), id_field=id_field)

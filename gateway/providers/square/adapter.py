@@ -280,6 +280,10 @@ class SquareProvider:
         await self.delete_customer(customer_id, None)
         return ForgetOutcome.DELETED
 
+    async def check_credentials(self) -> None:
+        """ListLocations: the cheapest call the token must be good for."""
+        await self._call("GET", "/v2/locations")
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
