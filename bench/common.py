@@ -1,4 +1,4 @@
-"""What the benchmarks share: a sandbox server in a subprocess, percentiles."""
+"""What the benchmarks share: a sandbox or gateway server in a subprocess, percentiles."""
 
 from __future__ import annotations
 
@@ -16,37 +16,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @contextlib.contextmanager
-def sandbox_server() -> Iterator[str]:
-    """`customer-gateway sandbox` on a free port, as several gateways would share it."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "SANDBOX__CLOVER_RATE_LIMIT_PER_S": "10000",
-        "SANDBOX__CLOVER_MAX_IN_FLIGHT": "1000",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "sandbox", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def gateway_server(**env: str) -> Iterator[str]:
-    """`customer-gateway serve` on a free port with its embedded sandboxes (demo mode)."""
+def _command_server(command: str, env: dict[str, str]) -> Iterator[str]:
+    """`customer-gateway <command>` on a free port, with `env` over this environment."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "gateway.cli", command, "--port", str(port)],
         cwd=ROOT,
-        env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+        env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -56,6 +32,19 @@ def gateway_server(**env: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def sandbox_server() -> contextlib.AbstractContextManager[str]:
+    """`customer-gateway sandbox`, as several gateways would share it, Clover's limits off."""
+    return _command_server(
+        "sandbox",
+        {"SANDBOX__CLOVER_RATE_LIMIT_PER_S": "10000", "SANDBOX__CLOVER_MAX_IN_FLIGHT": "1000"},
+    )
+
+
+def gateway_server(**env: str) -> contextlib.AbstractContextManager[str]:
+    """`customer-gateway serve` with its embedded sandboxes (demo mode)."""
+    return _command_server("serve", {"LOG_LEVEL": "WARNING", **env})
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -19,13 +19,14 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.auth import shopper_tokens
 from gateway.model import ProviderName
 from sandboxes.seed import Person
 from tests.auth.test_shoppers import CUSTOMER_FIELDS, POPULATION, SIGNING_KEY, is_write
+from tests.properties import against_a_server
 from tests.servers import gateway_client
 
 EXAMPLES = 100
@@ -155,12 +156,7 @@ def route_counts(client: httpx.Client) -> list[str]:
     return [r for s in stats.values() for r, n in s["routes"].items() if n and is_write(r)]
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@against_a_server(EXAMPLES)
 @given(data=st.data())
 def test_a_shopper_never_sees_or_changes_another_persons_records(
     client: httpx.Client, holdings: dict[str, Holdings], data: st.DataObject

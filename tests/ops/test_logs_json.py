@@ -40,17 +40,22 @@ def json_lines(name: str) -> Iterator[list[dict[str, Any]]]:
         parsed += [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
-async def test_a_request_s_lines_carry_its_id_and_operation() -> None:
+async def lines_of_one_create(logger: str, request_id: str) -> list[dict[str, Any]]:
+    """The JSON lines `logger` writes while one `AddOne` create is answered."""
     async for gateway in open_gateway(make_settings()):
-        with json_lines("gateway.audit") as lines:
+        with json_lines(logger) as lines:
             response = await gateway.client.post(
                 "/graphql",
                 json={"query": CREATE, "operationName": "AddOne"},
-                headers={"x-request-id": "req-json-1"},
+                headers={"x-request-id": request_id},
             )
             assert response.status_code == 200
             assert "errors" not in response.json()
-    [line] = lines
+    return [line for line in lines if line["request_id"] == request_id]
+
+
+async def test_a_request_s_lines_carry_its_id_and_operation() -> None:
+    [line] = await lines_of_one_create("gateway.audit", "req-json-1")
     assert set(line) >= {"timestamp", "level", "logger", "message", "request_id", "operation"}
     assert line["timestamp"].endswith("Z")
     assert datetime.fromisoformat(line["timestamp"]).utcoffset() == timedelta(0)
@@ -61,15 +66,7 @@ async def test_a_request_s_lines_carry_its_id_and_operation() -> None:
 
 
 async def test_every_operation_answered_is_one_line_with_its_duration_and_outcome() -> None:
-    async for gateway in open_gateway(make_settings()):
-        with json_lines("gateway.router") as lines:
-            response = await gateway.client.post(
-                "/graphql",
-                json={"query": CREATE, "operationName": "AddOne"},
-                headers={"x-request-id": "req-json-2"},
-            )
-            assert response.status_code == 200
-    [line] = [line for line in lines if line["request_id"] == "req-json-2"]
+    [line] = await lines_of_one_create("gateway.router", "req-json-2")
     assert line["message"] == "graphql mutation AddOne answered: ok"
     assert line["code"] == "ok"
     assert isinstance(line["duration_ms"], float)

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.config import LimitSettings
+from tests.properties import against_a_server
 from tests.security.fuzzing import Tally, known_ids, live_schema, operations
 from tests.servers import gateway_client
 
@@ -37,12 +38,7 @@ def tally() -> Tally:
     return Tally(deadline_s=LimitSettings().deadline_s)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@against_a_server(EXAMPLES)
 @given(data=st.data())
 def test_no_operation_of_the_schema_breaks_the_gateway(
     client: httpx.Client, drawn: st.SearchStrategy[str], tally: Tally, data: st.DataObject
