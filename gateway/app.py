@@ -13,7 +13,6 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -34,6 +33,8 @@ from gateway.registry import Registry, build_registry, needs_sandbox
 from gateway.request_id import RequestIdMiddleware
 from gateway.request_limits import RequestLimits
 from gateway.router import GatewayRouter
+from gateway.sandbox_link import SandboxTransport
+from gateway.shutdown import close_all
 from gateway.startup import check_startup, load_settings, warn_demo
 from gateway.tracing import configure_from_env, tracer
 from schema.context import GatewayContext, build_context
@@ -61,7 +62,7 @@ def _sandbox_link(settings: Settings, app: FastAPI, self_url: str | None) -> San
     warn_demo(settings, (self_url or "").rstrip("/") + "/sandbox/")
     if self_url:
         return SandboxLink(self_url.rstrip("/") + "/sandbox")
-    return SandboxLink(IN_PROCESS_SANDBOX, httpx.ASGITransport(app=sandboxes))
+    return SandboxLink(IN_PROCESS_SANDBOX, SandboxTransport(sandboxes))
 
 
 def create_app(settings: Settings | None = None, *, self_url: str | None = None) -> FastAPI:
@@ -75,16 +76,21 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
             await app.state.readiness.start()
             yield
         finally:  # also when the server stops on an error: sockets to Redis, providers
-            await app.state.readiness.stop()
-            await registry_holder[0].aclose()
-            await app.state.authenticator.aclose()
-            await close_cache(cache)
+            await close_all(
+                ("readiness checks", app.state.readiness.stop),
+                ("provider clients", registry_holder[0].aclose),
+                ("JWKS client", app.state.authenticator.aclose),
+                ("cache", lambda: close_cache(cache)),
+            )
             worker_stopped()
 
     app = FastAPI(title="customer-gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     link = _sandbox_link(settings, app, self_url)
     registry = build_registry(settings, link, cache)
     metrics = GatewayMetrics()
+    for name in registry:
+        if registry.circuit(name) is not None:  # closed from the start: charted before trouble
+            metrics.circuit_state.labels(name.value).set(0)
     if settings.cache.enabled:
 
         def cached(provider: CustomerProvider) -> CustomerProvider:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import uvicorn
 from fastapi import FastAPI
 
-from gateway import metrics
+from gateway import metrics, shutdown
 from gateway.config import LOG_LEVELS, SandboxSettings, Settings
 from gateway.errors import InvalidSettings
 from gateway.logs import log_format, uvicorn_log_config
@@ -90,20 +90,29 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
             sandbox.terminate()
             raise SystemExit(f"the sandbox server did not start on port {sandbox_port}") from None
         os.environ["SANDBOX_URL"] = f"http://127.0.0.1:{sandbox_port}"
+    grace_s = settings.shutdown_grace_s
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level.lower(),
+        "timeout_graceful_shutdown": grace_s,
+        **log_config,
+    }
     try:
-        uvicorn.run(
-            "gateway.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level.lower(),
-            **log_config,
-        )
+        if workers > 1:  # uvicorn's own workers: the grace, not the draining
+            uvicorn.run("gateway.app:app_from_env", workers=workers, **options)
+        else:
+            config = uvicorn.Config("gateway.app:app_from_env", **options)
+            shutdown.run(config, shutdown.drain_gateway(grace_s))
     finally:
         if sandbox is not None:
             sandbox.terminate()
-            sandbox.wait(timeout=10)
+            try:
+                sandbox.wait(timeout=grace_s + 2 * shutdown.CLOSE_STEP_S)
+            except subprocess.TimeoutExpired:
+                sandbox.kill()
+                sandbox.wait()
         if own_metrics_dir:
             shutil.rmtree(os.environ.pop(metrics.MULTIPROC_ENV), ignore_errors=True)
 
@@ -251,8 +260,15 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "check-config":
         check_config()
     elif args.command == "sandbox":
-        sandbox = settings_for("sandbox").sandbox
-        uvicorn.run(sandbox_app(sandbox), host=args.host, port=args.port, log_level="warning")
+        settings = settings_for("sandbox")
+        config = uvicorn.Config(
+            sandbox_app(settings.sandbox),
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
+        )
+        shutdown.run(config)
     elif args.command == "new-api-key":
         new_api_key(args.name, args.scopes, args.providers)
     else:

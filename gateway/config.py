@@ -14,7 +14,7 @@ wrong into one line.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -73,13 +73,48 @@ class CacheSettings(Section):
         return url
 
 
+class FaultKind(enum.Enum):
+    """What a faulted sandbox request answers; the README's sandbox section lists each."""
+
+    STATUS = "status"
+    WRONG_SHAPE = "wrong_shape"
+    EMPTY_BODY = "empty_body"
+    HTML = "html"
+    TRUNCATED_JSON = "truncated_json"
+    WRONG_CONTENT_TYPE = "wrong_content_type"
+    OVERSIZE = "oversize"
+    RESET = "reset"
+    DRIP = "drip"
+
+
 class FaultSettings(Section):
-    """Failures a sandbox injects into every request it serves."""
+    """Failures a sandbox injects into the requests it serves.
+
+    `routes` picks the requests these settings touch (empty: all). Such a request waits
+    `latency_ms`, or forever with `hang`, then gets the fault of `kind` when `times` is
+    not used up and the seeded draw falls below `error_rate`; with `times` set and
+    `error_rate` 0, every matching request gets it until `times` is used up. `{}` is no
+    fault at all.
+    """
 
     latency_ms: int = Field(default=0, ge=0)
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    error_status: int = Field(default=503, ge=400, le=599)
+    error_status: int = Field(default=503, ge=400, le=599, description="For kind `status`.")
     hang: bool = False
+    kind: FaultKind = FaultKind.STATUS
+    retry_after_s: float | None = Field(
+        default=None, ge=0, le=3600, description="`Retry-After` of a 429; unset: 1."
+    )
+    routes: list[Annotated[str, Field(pattern=r"^([A-Z]+ )?/\S*$")]] = Field(
+        default_factory=list,
+        description='"METHOD /route/template" or "/route/template", as `/sandbox/_stats` '
+        "names routes; empty: every request.",
+    )
+    times: int | None = Field(
+        default=None, ge=1, description="Fault at most this many requests, counted from when set."
+    )
+    oversize_bytes: int = Field(default=12_000_000, ge=16, le=200_000_000)
+    drip_interval_ms: int = Field(default=200, ge=1, le=60_000)
 
 
 class SandboxSettings(Section):
@@ -110,6 +145,9 @@ class LimitSettings(Section):
     deadline_s: float = Field(default=10.0, gt=0, description="For the whole request.")
     max_upstream_calls: int = Field(
         default=500, ge=1, description="Upstream requests one GraphQL request may cause."
+    )
+    max_upstream_retries: int = Field(
+        default=20, ge=0, description="Of those, how many may be retries of failed ones."
     )
     max_response_bytes: int = Field(default=10_000_000, ge=1, description="Encoded answer.")
 
@@ -271,6 +309,9 @@ class CoreSettings(BaseSettings):
     )
     readiness_interval_s: float = Field(
         default=30.0, gt=0, description="Between background checks of provider credentials."
+    )
+    shutdown_grace_s: int = Field(
+        default=10, ge=1, description="After SIGTERM, for requests in flight; then cut."
     )
 
     @field_validator("gateway_mode", mode="before")

@@ -121,8 +121,8 @@ class CustomerProvider(Protocol):
     """One provider account, spoken to in its own wire format over httpx.
 
     Reads answer aligned with their input. Mutations return the record as it is
-    after the write. Errors are `gateway.errors` types only: no httpx or KeyError
-    escapes an adapter.
+    after the write, except attach, which answers what it attached. Errors are
+    `gateway.errors` types only: no httpx or KeyError escapes an adapter.
     """
 
     name: ProviderName
@@ -172,8 +172,15 @@ class CustomerProvider(Protocol):
     async def remove_address(self, customer_id: str, address_id: str) -> Customer: ...
 
     async def attach_payment_source(
-        self, customer_id: str, token: str, make_default: bool
-    ) -> Customer: ...
+        self, customer_id: str, token: str, make_default: bool, idempotency_key: str | None
+    ) -> PaymentSource:
+        """The write alone: the source attached, as the write answered it (its id at least).
+
+        The caller reads the customer back, so that a failed read is told apart from a
+        failed write. The same `idempotency_key` attaches once: natively where the
+        provider dedupes (Square), else through the gateway's store.
+        """
+        ...
 
     async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer: ...
 
@@ -241,6 +248,33 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 """A base URL kept as the string it was given (pydantic's own type would rewrite it)."""
 
 
+class RetrySettings(BaseModel):
+    """How one upstream request is sent again (`gateway.retries`): jittered exponential
+    backoff, or the provider's `Retry-After` on a 429 when it is short enough."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attempts: int = Field(default=3, ge=1, le=10, description="Tries in all, the first included.")
+    backoff_initial_s: float = Field(default=0.05, ge=0, le=10)
+    backoff_max_s: float = Field(default=1.0, ge=0, le=60)
+    jitter_s: float = Field(default=0.05, ge=0, le=10)
+    max_retry_after_s: float = Field(
+        default=2.0, ge=0, le=60, description="A longer `Retry-After` is answered, not waited."
+    )
+
+
+class BreakerSettings(BaseModel):
+    """The account's circuit breaker (`gateway.middleware.breaker`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    failures: int = Field(
+        default=5, ge=1, description="Consecutive failed calls (outages, timeouts) that open it."
+    )
+    open_s: float = Field(default=15.0, gt=0, le=3600, description="Open this long, then a probe.")
+
+
 class ProviderSettings(BaseModel):
     """What every provider's settings model has; each adds its credentials and hosts.
 
@@ -261,6 +295,11 @@ class ProviderSettings(BaseModel):
     timeout_s: float = Field(default=5.0, gt=0, description="Deadline for one upstream call.")
     base_url: HttpUrl | None = None
     max_in_flight: int = Field(default=64, ge=1, description="Concurrent upstream requests.")
+    max_response_bytes: int = Field(
+        default=8_000_000, ge=1_000, description="A larger answer is the provider's bad response."
+    )
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
 
     @property
     def is_live(self) -> bool:

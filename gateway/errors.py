@@ -18,14 +18,18 @@ The tree, with the constructors as the code has them:
      │                                                   RATE_LIMITED, `extensions.retryAfter`
      └── ProviderError(provider, message, *, status=None, code=None)
           ├── ProviderUnavailable                        PROVIDER_UNAVAILABLE
+          │    ├── ProviderUnreachable                   (the request never left: connect failed)
+          │    └── CircuitOpen(..., retry_after)         (the breaker refused: no call made)
           ├── ProviderTimeout                            PROVIDER_TIMEOUT
+          ├── ProviderOutcomeUnknown                     PROVIDER_OUTCOME_UNKNOWN (a write may
+          │                                               have committed: read back, then retry)
           ├── ProviderRateLimited(..., retry_after=None) RATE_LIMITED, `extensions.retryAfter`
           ├── ProviderAuthError                          UNAUTHENTICATED
           │    └── ProviderForbidden                     FORBIDDEN
           ├── ProviderNotFound(..., field=None)          userError NOT_FOUND / null on reads
           ├── ProviderRejected(..., user_code, field=None, user_message=None)
           │                                              userError (INVALID, CONFLICT, ...)
-          ├── ProviderBadResponse                        PROVIDER_UNAVAILABLE
+          ├── ProviderBadResponse                        PROVIDER_BAD_RESPONSE
           ├── DeadlineExceeded                           DEADLINE_EXCEEDED (call not sent or cut)
           └── UpstreamBudgetExceeded                     UPSTREAM_BUDGET_EXCEEDED
 
@@ -63,6 +67,8 @@ class ErrorCode(enum.Enum):
 
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
     PROVIDER_TIMEOUT = "PROVIDER_TIMEOUT"
+    PROVIDER_BAD_RESPONSE = "PROVIDER_BAD_RESPONSE"
+    PROVIDER_OUTCOME_UNKNOWN = "PROVIDER_OUTCOME_UNKNOWN"
     RATE_LIMITED = "RATE_LIMITED"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
@@ -147,8 +153,35 @@ class ProviderUnavailable(ProviderError):
     safe_message = "The provider is unavailable."
 
 
+class ProviderUnreachable(ProviderUnavailable):
+    """No connection could be made: the request never reached the provider, so even a
+    write may be sent again."""
+
+
+class CircuitOpen(ProviderUnavailable):
+    """The provider's circuit breaker is open: refused at once, without an upstream call.
+
+    `retry_after` is the time until the breaker lets a probe through, in seconds."""
+
+    safe_message = "The provider is unavailable (recent calls failed); retry later."
+
+    def __init__(self, provider: ProviderName, retry_after: float) -> None:
+        super().__init__(provider, "circuit open")
+        self.retry_after = retry_after
+
+
 class ProviderTimeout(ProviderError):
     safe_message = "The provider did not answer in time."
+
+
+class ProviderOutcomeUnknown(ProviderError):
+    """A write failed after it was sent (timeout, cut connection, 5xx): it may have
+    committed. Clients read the record back before they retry."""
+
+    safe_message = (
+        "The provider did not confirm the write; it may have been applied. "
+        "Read the record back before retrying."
+    )
 
 
 class ProviderRateLimited(ProviderError):
@@ -192,7 +225,13 @@ class ProviderNotFound(ProviderError):
 
 
 class ProviderBadResponse(ProviderError):
-    safe_message = "The provider sent an answer the gateway cannot read."
+    """A provider answer that is not in its format: wrong shape, empty, HTML, cut short,
+    another content type, too large. That provider's failure alone, never the gateway's."""
+
+    safe_message = (
+        "The provider sent an answer the gateway cannot read (on a write: it may have "
+        "been applied; read the record back before retrying)."
+    )
 
 
 class DeadlineExceeded(ProviderError):
@@ -337,6 +376,8 @@ class ProviderRejected(ProviderError):
 
 _GRAPHQL_CODES: tuple[tuple[type[GatewayError], ErrorCode], ...] = (
     (ProviderTimeout, ErrorCode.PROVIDER_TIMEOUT),
+    (ProviderOutcomeUnknown, ErrorCode.PROVIDER_OUTCOME_UNKNOWN),
+    (ProviderBadResponse, ErrorCode.PROVIDER_BAD_RESPONSE),
     (DeadlineExceeded, ErrorCode.DEADLINE_EXCEEDED),
     (UpstreamBudgetExceeded, ErrorCode.UPSTREAM_BUDGET_EXCEEDED),
     (ProviderRateLimited, ErrorCode.RATE_LIMITED),

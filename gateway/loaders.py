@@ -1,9 +1,10 @@
 """Per-request DataLoaders: one batch per provider per field of a page.
 
 Built in the GraphQL context getter, so nothing is shared between requests except
-what the cache layer keeps. Each batch function groups its keys by provider and
-makes one adapter call per provider, concurrently; a failing provider fails only
-its own keys (an exception as that key's result), never the other providers'.
+what the cache layer keeps. Each field has one loader per provider (`ByProvider`),
+so each provider's batch is one adapter call that resolves as soon as that provider
+answers; a failing or slow provider fails or delays only its own keys, never the
+other providers'.
 A customer id that its provider never issues (`IdRules`) fails alone as MalformedId
 and is never sent: every read by id (`customer`, `node`, `_entities`) comes here.
 """
@@ -11,10 +12,9 @@ and is never sent: every read by id (`customer`, `node`, `_entities`) comes here
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -35,36 +35,57 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-async def _per_provider(
-    registry: Registry,
-    keys: Sequence[K],
-    provider_of: Callable[[K], ProviderName],
-    fetch: Callable[[CustomerProvider, list[K]], Awaitable[Sequence[V]]],
-) -> list[V | BaseException]:
-    groups: dict[ProviderName, list[int]] = defaultdict(list)
-    for index, key in enumerate(keys):
-        groups[provider_of(key)].append(index)
-    results: list[V | BaseException] = [None] * len(keys)  # type: ignore[list-item]
-    names = list(groups)
+class ByProvider(Generic[K, V]):
+    """One DataLoader per provider behind one `load`: a provider's batch resolves when
+    that provider answers. One loader over all of them would hold every key until the
+    slowest provider of the batch answered, so a hanging provider would delay (and
+    could run out the deadline of) the others' nested reads."""
 
-    async def one(name: ProviderName) -> Sequence[V]:
-        return await fetch(registry.get(name), [keys[i] for i in groups[name]])
+    def __init__(
+        self,
+        registry: Registry,
+        provider_of: Callable[[K], ProviderName],
+        fetch: Callable[[CustomerProvider, list[K]], Awaitable[Sequence[V | BaseException]]],
+        cache_key_fn: Callable[[K], Hashable] | None = None,
+    ) -> None:
+        self._registry = registry
+        self._provider_of = provider_of
+        self._fetch = fetch
+        self._cache_key_fn = cache_key_fn
+        self._loaders: dict[ProviderName, DataLoader[K, V]] = {}
 
-    outcomes = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
-    for name, outcome in zip(names, outcomes, strict=True):
-        for position, index in enumerate(groups[name]):
-            results[index] = outcome if isinstance(outcome, BaseException) else outcome[position]
-    return results
+    def _loader(self, name: ProviderName) -> DataLoader[K, V]:
+        loader = self._loaders.get(name)
+        if loader is None:
+            provider = self._registry.get(name)
+
+            async def batch(keys: list[K]) -> Sequence[V | BaseException]:
+                return await self._fetch(provider, keys)
+
+            loader = self._loaders[name] = DataLoader(
+                load_fn=batch, cache_key_fn=self._cache_key_fn
+            )
+        return loader
+
+    def load(self, key: K) -> Awaitable[V]:
+        return self._loader(self._provider_of(key)).load(key)
+
+    def prime(self, key: K, value: V) -> None:
+        self._loader(self._provider_of(key)).prime(key, value)
+
+    def clear_all(self) -> None:
+        for loader in self._loaders.values():
+            loader.clear_all()
 
 
 def _by_ref(customer: Customer) -> tuple[str, str]:
     return (customer.provider.value, customer.provider_id)
 
 
-CustomerByRefLoader = DataLoader[CustomerRef, Customer | None]
-AddressesByCustomerLoader = DataLoader[Customer, Sequence[Address]]
-PaymentSourcesByCustomerLoader = DataLoader[Customer, Sequence[PaymentSource]]
-OrdersByCustomerLoader = DataLoader[Customer, Sequence[Order]]
+CustomerByRefLoader = ByProvider[CustomerRef, Customer | None]
+AddressesByCustomerLoader = ByProvider[Customer, Sequence[Address]]
+PaymentSourcesByCustomerLoader = ByProvider[Customer, Sequence[PaymentSource]]
+OrdersByCustomerLoader = ByProvider[Customer, Sequence[Order]]
 SameAsByCustomerLoader = DataLoader[Customer, SameAs]
 
 
@@ -87,39 +108,22 @@ class Loaders:
         self.same_as_by_customer.clear_all()
 
 
-def _well_formed(registry: Registry, ref: CustomerRef) -> bool:
-    return registry.get(ref.provider).capabilities.ids.customer.accepts(ref.provider_id)
-
-
 def build_loaders(registry: Registry, phone_region: str) -> Loaders:
-    async def customers(refs: list[CustomerRef]) -> list[Customer | BaseException | None]:
-        sendable = [_well_formed(registry, r) for r in refs]
+    async def customers(
+        provider: CustomerProvider, refs: list[CustomerRef]
+    ) -> list[Customer | BaseException | None]:
+        well_formed = [provider.capabilities.ids.customer.accepts(r.provider_id) for r in refs]
         found = iter(
-            await _per_provider(
-                registry,
-                [r for r, ok in zip(refs, sendable, strict=True) if ok],
-                lambda r: r.provider,
-                lambda p, batch: p.get_customers([r.provider_id for r in batch]),
+            await provider.get_customers(
+                [r.provider_id for r, ok in zip(refs, well_formed, strict=True) if ok]
             )
         )
-        return [next(found) if ok else MalformedId("id") for ok in sendable]
+        return [next(found) if ok else MalformedId("id") for ok in well_formed]
 
-    async def addresses(keys: list[Customer]) -> list[Sequence[Address] | BaseException]:
-        return await _per_provider(
-            registry, keys, lambda c: c.provider, lambda p, b: p.get_addresses(b)
-        )
-
-    async def payment_sources(
-        keys: list[Customer],
-    ) -> list[Sequence[PaymentSource] | BaseException]:
-        return await _per_provider(
-            registry, keys, lambda c: c.provider, lambda p, b: p.get_payment_sources(b)
-        )
-
-    async def orders(keys: list[Customer]) -> list[Sequence[Order] | BaseException]:
-        return await _per_provider(
-            registry, keys, lambda c: c.provider, lambda p, b: p.get_orders(b)
-        )
+    def nested(
+        fetch: Callable[[CustomerProvider, list[Customer]], Awaitable[Sequence[V]]],
+    ) -> ByProvider[Customer, V]:
+        return ByProvider(registry, _provider, fetch, cache_key_fn=_by_ref)
 
     indexes: dict[ProviderName, asyncio.Task[ContactIndex]] = {}
 
@@ -151,9 +155,13 @@ def build_loaders(registry: Registry, phone_region: str) -> Loaders:
         ]
 
     return Loaders(
-        customer_by_ref=DataLoader(load_fn=customers),
-        addresses_by_customer=DataLoader(load_fn=addresses, cache_key_fn=_by_ref),
-        payment_sources_by_customer=DataLoader(load_fn=payment_sources, cache_key_fn=_by_ref),
-        orders_by_customer=DataLoader(load_fn=orders, cache_key_fn=_by_ref),
+        customer_by_ref=ByProvider(registry, lambda r: r.provider, customers),
+        addresses_by_customer=nested(lambda p, keys: p.get_addresses(keys)),
+        payment_sources_by_customer=nested(lambda p, keys: p.get_payment_sources(keys)),
+        orders_by_customer=nested(lambda p, keys: p.get_orders(keys)),
         same_as_by_customer=DataLoader(load_fn=same_as, cache_key_fn=_by_ref),
     )
+
+
+def _provider(customer: Customer) -> ProviderName:
+    return customer.provider

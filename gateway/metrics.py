@@ -170,8 +170,21 @@ class GatewayMetrics:
         )
         self.upstream_retries = Counter(
             "gateway_upstream_retries",
-            "Requests sent again after a provider's 429 and its Retry-After.",
+            "Requests sent again (gateway.retries), by the error that called for it.",
+            ["provider", "reason"],
+            registry=registry,
+        )
+        self.circuit_state = Gauge(
+            "gateway_provider_circuit_state",
+            "The account's circuit breaker: 0 closed, 1 half-open (probing), 2 open.",
             ["provider"],
+            registry=registry,
+            multiprocess_mode="max",
+        )
+        self.circuit_transitions = Counter(
+            "gateway_provider_circuit_transitions",
+            "Circuit breaker state changes, by the state entered.",
+            ["provider", "state"],
             registry=registry,
         )
         self.limit_rejections = Counter(
@@ -320,14 +333,26 @@ def upstream_call(
         )
 
 
-def upstream_rate_limited(provider: ProviderName, *, retrying: bool) -> None:
-    """A 429 received; `retrying` when it will be sent again after its Retry-After."""
+def upstream_rate_limited(provider: ProviderName) -> None:
+    """A 429 received, whether or not it is retried."""
     metrics = active()
-    if metrics is None:
-        return
-    metrics.upstream_rate_limited.labels(provider.value).inc()
-    if retrying:
-        metrics.upstream_retries.labels(provider.value).inc()
+    if metrics is not None:
+        metrics.upstream_rate_limited.labels(provider.value).inc()
+
+
+def upstream_retried(provider: ProviderName, reason: str) -> None:
+    """A request about to be sent again after `reason` (an error class name)."""
+    metrics = active()
+    if metrics is not None:
+        metrics.upstream_retries.labels(provider.value, reason).inc()
+
+
+def circuit_changed(provider: ProviderName, state: str, level: int) -> None:
+    """The provider's breaker entered `state` (`level` for the gauge)."""
+    metrics = active()
+    if metrics is not None:
+        metrics.circuit_state.labels(provider.value).set(level)
+        metrics.circuit_transitions.labels(provider.value, state).inc()
 
 
 def result_errors(result: Any) -> list[GraphQLError]:

@@ -25,6 +25,8 @@ from gateway.contract import (
 )
 from gateway.errors import UserErrorCode, UserInputError
 from gateway.idempotency import IdempotencyStore
+from gateway.middleware.breaker import BreakerProvider, Circuit
+from gateway.middleware.confined import ConfinedProvider
 from gateway.model import ProviderName
 from gateway.providers import SPECS
 
@@ -45,6 +47,8 @@ class Registration:
     connection: Connection
     namespace: str
     """The account's cache key namespace: read cache and idempotency records."""
+    circuit: Circuit | None
+    """The account's breaker; None where `<PROVIDER>__BREAKER__ENABLED` is false."""
 
 
 class Registry:
@@ -93,6 +97,10 @@ class Registry:
                 registration, provider=wrap(registration.provider)
             )
 
+    def circuit(self, provider: ProviderName) -> Circuit | None:
+        registration = self._registrations.get(provider)
+        return registration.circuit if registration else None
+
     def namespace(self, provider: ProviderName) -> str:
         """The cache key namespace of this provider's account (see `gateway.cache`)."""
         return self._registrations[provider].namespace
@@ -117,7 +125,11 @@ def build_registry(settings: Settings, sandbox: SandboxLink | None, cache: BaseC
             idempotency=IdempotencyStore(cache, settings.cache.idempotency_ttl_s, namespace)
         )
         adapter, connection = spec.builder()(config, sandbox, deps)
-        registrations[provider] = Registration(adapter, connection, namespace)
+        wrapped: CustomerProvider = ConfinedProvider(adapter)
+        circuit = Circuit(provider, config.breaker) if config.breaker.enabled else None
+        if circuit is not None:
+            wrapped = BreakerProvider(wrapped, circuit)
+        registrations[provider] = Registration(wrapped, connection, namespace, circuit)
         log.info(
             "provider=%s mode=%s base_url=%s", provider.value, connection.mode, connection.base_url
         )

@@ -9,8 +9,10 @@ what stops them, since they run in its context.
 
 The deadline bounds upstream calls exactly; a backstop `BACKSTOP_GRACE_S` later
 bounds the rest (CPU-bound resolving, a stuck cache backend): the answer is then one
-`DEADLINE_EXCEEDED` error. An encoded answer over `max_response_bytes` is replaced by
-one `RESPONSE_TOO_LARGE` error before anything is sent.
+`DEADLINE_EXCEEDED` error; when a stopping server pulls the deadline in
+(`gateway.scope.drain`), the backstop moves with it. An encoded answer over
+`max_response_bytes` is replaced by one `RESPONSE_TOO_LARGE` error before anything is
+sent.
 
 A client over its budget (`gateway.auth.rate_limits`: one request admitted here, the
 operation's cost charged once `schema.limits` has estimated it) gets one
@@ -106,7 +108,8 @@ async def _within(scope: RequestScope, receive: Receive, work: Awaitable[T]) -> 
     watcher.add_done_callback(client_gone)
     try:
         async with backstop:
-            return await work
+            with scope.bounding(backstop, BACKSTOP_GRACE_S):
+                return await work
     except TimeoutError:
         if not backstop.expired():
             raise
@@ -144,7 +147,10 @@ class GatewayRouter(LocalGraphiQLRouter):
         root_value: None,
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
-        scope = RequestScope(self._limits.deadline_s, self._limits.max_upstream_calls)
+        limits = self._limits
+        scope = RequestScope(
+            limits.deadline_s, limits.max_upstream_calls, limits.max_upstream_retries
+        )
         meter = None
         if self._limiter is not None and isinstance(context, GatewayContext):
             meter = context.meter = self._limiter.meter(context.principal, request)

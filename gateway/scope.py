@@ -17,6 +17,11 @@ is, bounded by the latest of their deadlines, each call charged to the first of 
 with budget left. Closing one request never cuts what another still waits for, and
 what nobody waits for any more stops at once. `join` makes a newcomer a member at the
 moment it decides to wait, or tells it the work is already cut.
+
+When the server stops (SIGTERM), `drain` pulls in the deadline of every request open
+then or arriving before the listener closes, so a call stuck on a hung provider is cut
+as that provider's `DeadlineExceeded` and the answer, with the other providers' data,
+goes out before the server's grace period cuts the connection.
 """
 
 from __future__ import annotations
@@ -57,6 +62,10 @@ class Scope:
         """Take one call from the budget; False when none is left."""
         return True
 
+    def charge_retry(self) -> bool:
+        """Take one retry from the budget (the retry's call is charged when sent)."""
+        return True
+
     def depend(self, shared: SharedScope) -> None:
         """`shared` counts this scope among its members: tell it when this one changes."""
 
@@ -81,13 +90,19 @@ class Scope:
 
 
 class RequestScope(Scope):
-    """One GraphQL request: `deadline_s` from now, `max_calls` upstream calls, then closed."""
+    """One GraphQL request: `deadline_s` from now, `max_calls` upstream calls (of which
+    `max_retries` may be retries), then closed."""
 
-    def __init__(self, deadline_s: float, max_calls: int) -> None:
+    def __init__(self, deadline_s: float, max_calls: int, max_retries: int) -> None:
         super().__init__()
         self._deadline = _now() + deadline_s
         self._left = max_calls
+        self._retries_left = max_retries
         self._closed = False
+        self._answer: tuple[asyncio.Timeout, float] | None = None
+        _DRAIN.scopes.add(self)
+        if _DRAIN.until is not None:
+            self.pull_in(_DRAIN.until)
 
     def is_open(self) -> bool:
         return not self._closed and _now() < self._deadline
@@ -101,6 +116,12 @@ class RequestScope(Scope):
         self._left -= 1
         return True
 
+    def charge_retry(self) -> bool:
+        if self._retries_left <= 0:
+            return False
+        self._retries_left -= 1
+        return True
+
     def depend(self, shared: SharedScope) -> None:
         self._dependents.add(shared)
 
@@ -109,7 +130,28 @@ class RequestScope(Scope):
         no other open request waits for them)."""
         if not self._closed:
             self._closed = True
+            _DRAIN.scopes.discard(self)
             self.refresh()
+
+    @contextmanager
+    def bounding(self, timer: asyncio.Timeout, slack_s: float) -> Iterator[None]:
+        """While the block runs, `timer` (the whole answer's bound) follows the deadline
+        when `pull_in` moves it, staying `slack_s` past it."""
+        self._answer = (timer, slack_s)
+        try:
+            yield
+        finally:
+            self._answer = None
+
+    def pull_in(self, until: float) -> None:
+        """The deadline becomes `until` (loop time) if that is sooner: calls in flight too."""
+        if until >= self._deadline:
+            return
+        self._deadline = until
+        if self._answer is not None and not self._answer[0].expired():
+            timer, slack_s = self._answer
+            timer.reschedule(until + slack_s)
+        self.refresh()
 
 
 class SharedScope(Scope):
@@ -144,6 +186,28 @@ class SharedScope(Scope):
 
     def charge(self) -> bool:
         return any(m.charge() for m in self._open_members())
+
+    def charge_retry(self) -> bool:
+        return any(m.charge_retry() for m in self._open_members())
+
+
+class _Drain:
+    """The requests still open, and, once the server is stopping, when they must end."""
+
+    def __init__(self) -> None:
+        self.until: float | None = None
+        self.scopes: weakref.WeakSet[RequestScope] = weakref.WeakSet()
+
+
+_DRAIN = _Drain()
+
+
+def drain(within_s: float) -> None:
+    """Every request open now, or starting from now on, has its deadline `within_s` from now
+    at the latest. Called once, when the server is told to stop."""
+    _DRAIN.until = _now() + within_s
+    for scope in list(_DRAIN.scopes):
+        scope.pull_in(_DRAIN.until)
 
 
 NO_SCOPE = Scope()

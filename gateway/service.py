@@ -10,15 +10,27 @@ A write may carry keys the provider does not store, as a form that sends back ev
 key it read does: `gateway.writeback` sorts out the ones that change nothing. Only a
 value for a derived field needs the stored record, read once through the request's
 loader; nothing else costs a call before the write.
+
+An attach writes, then reads the customer back as a separate step: when only that
+read fails, the payload carries what was attached and a warning (`gateway.committed`),
+so a client does not retry a write that went through.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, cast
 
+from gateway.committed import Attached, read_back
 from gateway.contract import Capabilities, CustomerProvider, Operation
-from gateway.errors import FieldPath, UserErrorCode, UserInputError, UserInputErrors
+from gateway.errors import (
+    FieldPath,
+    ProviderNotFound,
+    UserErrorCode,
+    UserInputError,
+    UserInputErrors,
+)
 from gateway.ids import IdRule
 from gateway.loaders import Loaders
 from gateway.model import (
@@ -28,6 +40,7 @@ from gateway.model import (
     CustomerRef,
     ForgetOutcome,
     NewCustomer,
+    PaymentSource,
     ProviderName,
 )
 from gateway.registry import Registry
@@ -141,15 +154,44 @@ class CustomerService:
         return await provider.remove_address(ref.provider_id, address_id)
 
     async def attach_payment_source(
-        self, ref: CustomerRef, token: str, make_default: bool
-    ) -> Customer:
+        self, ref: CustomerRef, token: str, make_default: bool, idempotency_key: str | None
+    ) -> Attached:
+        """The write, then the read of the customer, so that a failed read after a
+        committed write answers the source with a warning instead of a failure."""
         provider = self._customer(ref, Operation.ATTACH_PAYMENT_SOURCE, CUSTOMER_ID)
         if make_default and not provider.capabilities.make_default_on_attach:
             raise _unsupported_field(ref.provider, "make_default", INPUT)
         if not token.strip():
             raise UserInputError(UserErrorCode.INVALID, "The token is empty.", (*INPUT, "token"))
+        if idempotency_key is not None and not idempotency_key.strip():
+            raise UserInputError(
+                UserErrorCode.INVALID, "The idempotency key is empty.", (*INPUT, "idempotencyKey")
+            )
         provider.capabilities.ids.token.check(token, "input.token")
-        return await provider.attach_payment_source(ref.provider_id, token, make_default)
+        written = await provider.attach_payment_source(
+            ref.provider_id, token, make_default, idempotency_key
+        )
+        found, warnings = await read_back(
+            ref.provider,
+            Operation.ATTACH_PAYMENT_SOURCE.value,
+            lambda: self._read_with_sources(provider, ref),
+        )
+        if found is None:
+            self._loaders.written(ref, None)
+            return Attached(written, None, warnings)
+        customer, sources = found
+        return Attached(next((s for s in sources if s.id == written.id), written), customer)
+
+    async def _read_with_sources(
+        self, provider: CustomerProvider, ref: CustomerRef
+    ) -> tuple[Customer, Sequence[PaymentSource]]:
+        """The customer and its payment sources as they are now, kept in the request's
+        loaders, so the payload's `customer { paymentSources }` costs no second read."""
+        [customer] = await provider.get_customers([ref.provider_id])
+        if customer is None:
+            raise ProviderNotFound(ref.provider, "customer gone after the write")
+        self._loaders.written(ref, customer)
+        return customer, await self._loaders.payment_sources_by_customer.load(customer)
 
     async def detach_payment_source(self, ref: CustomerRef, source_id: str) -> Customer:
         provider = self._customer(ref, Operation.DETACH_PAYMENT_SOURCE, CUSTOMER_ID)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
 from gateway.config import FaultSettings, SandboxSettings
 from gateway.model import ProviderName
 from sandboxes.counters import RequestCounters
+from sandboxes.fault_answers import inject
 from sandboxes.faults import FaultInjector
 from sandboxes.seed import Person, for_provider, people
 
@@ -38,16 +38,13 @@ class InstrumentedSandbox:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        self.counters.count(self.slug, scope["method"], self._template(scope))
-        status = await self.faults.apply(self.slug)
-        if status is None:
+        template = self._template(scope)
+        self.counters.count(self.slug, scope["method"], template)
+        fault = await self.faults.apply(self.slug, scope["method"], template)
+        if fault is None:
             await self.app(scope, receive, send)
-            return
-        headers = {"retry-after": "1"} if status == 429 else None
-        response = JSONResponse(
-            {"message": f"injected fault: {status}"}, status_code=status, headers=headers
-        )
-        await response(scope, receive, send)
+        else:
+            await inject(fault, self.app, scope, receive, send)
 
     def _template(self, scope: Scope) -> str:
         for route in self.app.router.routes:

@@ -28,6 +28,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from gateway.errors import (
+    CircuitOpen,
     ErrorCode,
     GatewayError,
     MalformedId,
@@ -37,7 +38,6 @@ from gateway.errors import (
     graphql_code,
     safe_message,
 )
-from schema.context import GatewayContext
 
 log = logging.getLogger("gateway.graphql")
 
@@ -69,7 +69,7 @@ def shape(error: GraphQLError, stage: Stage = Stage.EXECUTION) -> GraphQLError:
     message = error.message
     extensions: dict[str, Any]
     if isinstance(exc, GatewayError):
-        extensions = _exception_extensions(exc)
+        extensions = exception_extensions(exc)
         if error.path or not isinstance(exc, UserInputError):
             message = safe_message(exc)
         # else a value refused while coercing: graphql-core's words say where, quoting input
@@ -103,12 +103,12 @@ def _cause(error: GraphQLError) -> Exception | None:
     return exc
 
 
-def _exception_extensions(exc: GatewayError) -> dict[str, Any]:
+def exception_extensions(exc: GatewayError) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": graphql_code(exc).value}
     if isinstance(exc, ProviderError):
         extensions["provider"] = exc.provider.name
-    if isinstance(exc, ProviderRateLimited) and exc.retry_after is not None:
-        extensions["retryAfter"] = exc.retry_after
+    if isinstance(exc, (ProviderRateLimited, CircuitOpen)) and exc.retry_after is not None:
+        extensions["retryAfter"] = round(exc.retry_after, 3)
     if isinstance(exc, (UserInputError, MalformedId)) and exc.field:
         extensions["field"] = list(exc.field)
     return extensions
@@ -156,7 +156,7 @@ def _frames(exc: BaseException) -> str:
 
 
 class GatewayErrors(SchemaExtension):
-    """Shapes and logs every error of an operation, and adds the deferred ones."""
+    """Shapes and logs every error of an operation (schema.partial's added before)."""
 
     def __init__(self, *, execution_context: ExecutionContext | None = None) -> None:
         super().__init__(execution_context=execution_context)
@@ -171,13 +171,7 @@ class GatewayErrors(SchemaExtension):
         result = self.execution_context.result
         if result is None:
             return
-        context = self.execution_context.context
-        deferred = context.deferred_errors if isinstance(context, GatewayContext) else []
         errors = list(getattr(result, "errors", None) or [])
-        errors += [
-            GraphQLError(d.error.safe_message, path=list(d.path), original_error=d.error)
-            for d in deferred
-        ]
         if errors:
             operation = self.execution_context.operation_name
             result.errors = [report(e, self._stage(e), operation) for e in errors]

@@ -245,6 +245,12 @@ class AttachPaymentSourceInput:
     customer_id: strawberry.ID
     token: str
     make_default: bool | None = False
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Makes retries safe: the same key never attaches a second source; "
+        "it is CONFLICT with another customer or token. Square dedupes it natively, "
+        "the gateway for the others (24 hours).",
+    )
 
 
 @strawberry.input

@@ -11,10 +11,10 @@ from typing import TypeVar
 
 import strawberry
 
-from gateway import ids
+from gateway import committed, ids
 from gateway.errors import FieldPath, GatewayError, as_user_errors
 from gateway.model import Customer as CustomerModel
-from gateway.model import CustomerRef
+from gateway.model import CustomerRef, ProviderName
 from schema.context import Info
 from schema.inputs import (
     AddCustomerAddressInput,
@@ -30,15 +30,42 @@ from schema.inputs import (
 )
 from schema.permissions import audited_mutation
 from schema.shoppers import LoginShopperPayload, login_shopper
-from schema.types import Customer, UserError
+from schema.types import Customer, PaymentSource, UserError
 
 T = TypeVar("T")
 
 
+@strawberry.type(
+    description="Something to know about a write that went through; never a failure of it."
+)
+class MutationWarning:
+    code: str = strawberry.field(
+        description="READ_BACK_FAILED: the write committed, reading the record back failed: "
+        "read it again, do not write it again."
+    )
+    message: str
+    provider: ProviderName | None
+
+    @classmethod
+    def from_model(cls, warning: committed.MutationWarning) -> MutationWarning:
+        return cls(code=warning.code.value, message=warning.message, provider=warning.provider)
+
+
 @strawberry.type
 class CustomerPayload:
-    customer: Customer | None
+    customer: Customer | None = strawberry.field(
+        description="The record after the write; null when it failed, or when the write "
+        "committed and reading it back did not (`warnings` says so)."
+    )
     user_errors: list[UserError]
+    payment_source: PaymentSource | None = strawberry.field(
+        default=None,
+        description="attachPaymentSource: the source attached, also when the customer "
+        "could not be read back; null for the other mutations.",
+    )
+    warnings: list[MutationWarning] = strawberry.field(
+        default_factory=list, description="Empty unless a write that worked needs a note."
+    )
 
 
 @strawberry.type
@@ -164,11 +191,19 @@ class Mutation:
     ) -> CustomerPayload:
         ref = ids.decode_customer(str(input.customer_id), "input.customerId")
         service = info.context.service
-        return await _customer_payload(
-            info,
-            ref,
-            lambda: service.attach_payment_source(ref, input.token, bool(input.make_default)),
+        attached, errors = await _attempt(
+            lambda: service.attach_payment_source(
+                ref, input.token, bool(input.make_default), input.idempotency_key
+            ),
             ("input", "customerId"),
+        )
+        if attached is None:
+            return CustomerPayload(customer=None, user_errors=errors)
+        return CustomerPayload(
+            customer=Customer.from_model(attached.customer) if attached.customer else None,
+            user_errors=[],
+            payment_source=PaymentSource.from_model(attached.source),
+            warnings=[MutationWarning.from_model(w) for w in attached.warnings],
         )
 
     @audited_mutation("detachPaymentSource")

@@ -9,8 +9,16 @@ from gateway.errors import GatewayError, UserErrorCode, UserInputError
 from gateway.listing import list_customers
 from gateway.model import ProviderName
 from schema.capabilities import ProviderCapabilities
+from schema.circuits import CircuitStatus
 from schema.context import Info
 from schema.inputs import CustomerFilter
+from schema.partial import (
+    COMPLETE,
+    MISSING_PROVIDERS,
+    ProviderFailure,
+    complete,
+    missing_providers,
+)
 from schema.permissions import guarded, guarded_field
 from schema.shoppers import Viewer, viewer
 from schema.types import (
@@ -35,6 +43,10 @@ class CustomerConnection:
     edges: list[CustomerEdge]
     nodes: list[Customer]
     page_info: PageInfo
+    missing_providers: list[ProviderFailure] = strawberry.field(
+        resolver=missing_providers, description=MISSING_PROVIDERS
+    )
+    complete: bool | None = strawberry.field(resolver=complete, description=COMPLETE)
 
 
 @strawberry.type
@@ -79,9 +91,9 @@ class Query:
             page_size=min(100, first + 1),
         )
         path = tuple(info.path.as_list())
-        for error in listing.failures.values():
+        for provider, error in listing.failures.items():
             if isinstance(error, GatewayError):
-                context.defer(path, error)
+                context.defer(path, provider, error)
         for edge in listing.edges:
             context.loaders.customer_by_ref.prime(edge.customer.ref, edge.customer)
         edges = [
@@ -122,6 +134,7 @@ class Query:
                 )
                 continue
             caps = registry.get(name).capabilities
+            circuit = registry.circuit(name)
             statuses.append(
                 ProviderStatus(
                     provider=name,
@@ -129,6 +142,7 @@ class Query:
                     mode=connection.mode,
                     writable_fields=ProviderStatus.writable(caps.writable_fields),
                     capabilities=ProviderCapabilities.of(caps, info.context.settings.max_page_size),
+                    circuit=CircuitStatus.of(circuit) if circuit else None,
                 )
             )
         return statuses

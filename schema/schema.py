@@ -11,6 +11,7 @@ from schema.federation import GatewaySchema
 from schema.inputs import AwareDateTime
 from schema.limits import OperationLimits
 from schema.mutations import Mutation
+from schema.partial import PartialAnswers
 from schema.permissions import SchemaReading
 from schema.queries import Query
 from schema.types import Customer, Order
@@ -19,7 +20,14 @@ schema = GatewaySchema(
     query=Query,
     mutation=Mutation,
     types=[Customer, Order],
-    extensions=[TracedOperation, OperationLabels, GatewayErrors, OperationLimits, SchemaReading],
+    extensions=[
+        TracedOperation,
+        OperationLabels,
+        GatewayErrors,
+        PartialAnswers,
+        OperationLimits,
+        SchemaReading,
+    ],
     scalar_overrides={datetime: AwareDateTime},
 )
 

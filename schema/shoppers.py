@@ -17,6 +17,7 @@ from gateway.contract import ShopperLogin
 from gateway.errors import GatewayError, UserErrorCode, UserInputError, as_user_errors
 from gateway.model import CustomerRef, ProviderName
 from schema.context import Info
+from schema.partial import ProviderFailure, complete, missing_providers, owner
 from schema.shopper_access import ownership
 from schema.types import Customer, UserError, described
 
@@ -27,14 +28,24 @@ EMPTY_CREDENTIALS = "The email or password is wrong."
 @strawberry.type(description="The shopper this request acts for, and their own records.")
 class Viewer:
     email: str = strawberry.field(description="The shopper's verified email, normalized.")
+    missing_providers: list[ProviderFailure] = strawberry.field(
+        resolver=missing_providers,
+        description="Every provider whose part of `customers` is missing; empty when complete.",
+    )
+    complete: bool | None = strawberry.field(
+        resolver=complete,
+        description="True when every provider answered `customers` in full; null when one "
+        "is missing, with each missing provider's error (extensions.code, "
+        "extensions.provider) at this path.",
+    )
 
     @described("The shopper's customer profile in every provider (same normalized email).")
     async def customers(self, info: Info) -> list[Customer]:
         context = info.context
         found, failures = await ownership(context).everywhere()
-        for error in failures.values():
+        for provider, error in failures.items():
             if isinstance(error, GatewayError):
-                context.defer(tuple(info.path.as_list()), error)
+                context.defer(owner(info), provider, error)
         for customer in found:
             context.loaders.customer_by_ref.prime(customer.ref, customer)
         return [Customer.from_model(c) for c in found]

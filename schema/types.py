@@ -17,7 +17,9 @@ from gateway.errors import GatewayError, MalformedId, UserErrorCode, UserInputEr
 from gateway.validation import camel
 from gateway.writeback import display_name
 from schema.capabilities import ProviderCapabilities, address_field, customer_field
+from schema.circuits import CircuitStatus
 from schema.context import Info
+from schema.partial import ProviderFailure, complete, listed_part, missing_providers, owner
 from schema.permissions import guarded
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -263,36 +265,54 @@ class Customer(Node):
             record=c,
         )
 
+    missing_providers: list[ProviderFailure] = strawberry.field(
+        resolver=missing_providers,
+        description="Every provider whose matches for `sameAs` are missing; empty when "
+        "complete. A listing reports its customers' other missing parts itself.",
+    )
+    complete: bool | None = strawberry.field(
+        resolver=complete,
+        description="True when every provider asked for `sameAs` answered in full; null "
+        "when one is missing, with each missing provider's error (extensions.code, "
+        "extensions.provider) at this path.",
+    )
+
     @strawberry.field
     async def addresses(self, info: Info) -> list[Address]:
-        found = await info.context.loaders.addresses_by_customer.load(self.record)
+        loaders = info.context.loaders
+        found = await listed_part(info, loaders.addresses_by_customer.load(self.record), [])
         return [Address.from_model(a) for a in found]
 
     @strawberry.field
     async def payment_sources(self, info: Info) -> list[PaymentSource]:
-        found = await info.context.loaders.payment_sources_by_customer.load(self.record)
+        found = await self._payment_sources(info)
         return [PaymentSource.from_model(p) for p in found]
 
     @strawberry.field
     async def default_payment_source(self, info: Info) -> PaymentSource | None:
-        found = await info.context.loaders.payment_sources_by_customer.load(self.record)
+        found = await self._payment_sources(info)
         return next((PaymentSource.from_model(p) for p in found if p.is_default), None)
 
     @strawberry.field
     async def orders(
         self, info: Info, first: int = 10, after: str | None = None
     ) -> OrderConnection:
-        found = await info.context.loaders.orders_by_customer.load(self.record)
+        loaders = info.context.loaders
+        found = await listed_part(info, loaders.orders_by_customer.load(self.record), [])
         return order_connection(found, first, after)
+
+    async def _payment_sources(self, info: Info) -> Sequence[model.PaymentSource]:
+        loaders = info.context.loaders
+        return await listed_part(info, loaders.payment_sources_by_customer.load(self.record), [])
 
     @described("Profiles of the same person in other providers (same email or phone).")
     async def same_as(
         self, info: Info
     ) -> list[Annotated[Customer, strawberry.lazy("schema.types")]]:
         found = await info.context.loaders.same_as_by_customer.load(self.record)
-        for error in found.failures.values():
+        for provider, error in found.failures.items():
             if isinstance(error, GatewayError):
-                info.context.defer(tuple(info.path.as_list()), error)
+                info.context.defer(owner(info), provider, error)
         customers = found.customers
         if info.context.ownership is not None:
             customers = tuple(shoppers.visible(info.context.ownership, customers))
@@ -352,6 +372,10 @@ class ProviderStatus:
     )
     capabilities: ProviderCapabilities | None = strawberry.field(
         description="What it stores and does; null while it is not enabled."
+    )
+    circuit: CircuitStatus | None = strawberry.field(
+        default=None,
+        description="Its circuit breaker; null while it is not enabled or has none.",
     )
 
     @staticmethod

@@ -31,6 +31,12 @@ async def test_faults_can_be_read_set_and_cleared(gateway: Gateway) -> None:
         "error_rate": 0.0,
         "error_status": 503,
         "hang": False,
+        "kind": "status",
+        "retry_after_s": None,
+        "routes": [],
+        "times": None,
+        "oversize_bytes": 12_000_000,
+        "drip_interval_ms": 200,
     }
     await gateway.set_faults("square", error_rate=1.0, error_status=502)
     assert (await gateway.client.get("/sandbox/square/_faults")).json()["error_status"] == 502

@@ -130,12 +130,14 @@ class ProviderMiddleware:
         )
 
     async def attach_payment_source(
-        self, customer_id: str, token: str, make_default: bool
-    ) -> Customer:
+        self, customer_id: str, token: str, make_default: bool, idempotency_key: str | None
+    ) -> PaymentSource:
         return await self._write(
             "attach_payment_source",
             customer_id,
-            lambda: self.inner.attach_payment_source(customer_id, token, make_default),
+            lambda: self.inner.attach_payment_source(
+                customer_id, token, make_default, idempotency_key
+            ),
         )
 
     async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer:

@@ -8,6 +8,8 @@ mapper, the hosts, the page call) is passed in.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -15,8 +17,16 @@ from urllib.parse import quote
 import httpx
 from pydantic import SecretStr
 
-from gateway.contract import Connection, ProviderSettings, SandboxLink
-from gateway.errors import GatewayError, MalformedId, ProviderBadResponse, ProviderNotFound
+from gateway.codec import decode, encode
+from gateway.contract import Connection, Operation, ProviderSettings, SandboxLink
+from gateway.errors import (
+    GatewayError,
+    MalformedId,
+    ProviderBadResponse,
+    ProviderNotFound,
+    UserErrorCode,
+    UserInputError,
+)
 from gateway.http import UpstreamClient, json_body
 from gateway.idempotency import IdempotencyStore
 from gateway.model import Customer, ProviderName
@@ -119,10 +129,9 @@ def upstream(
     settings: ProviderSettings,
     conn: Connection,
     headers: Mapping[str, str] | None = None,
-    *,
-    rate_limit_retries: int = 1,
 ) -> UpstreamClient:
-    """An account's one client: JSON, the configured deadline and in-flight bound."""
+    """An account's one client: JSON, the configured deadline, in-flight bound, retry
+    policy and answer size cap."""
     return UpstreamClient(
         provider,
         conn.base_url,
@@ -130,7 +139,8 @@ def upstream(
         headers={**(headers or {}), "Accept": "application/json"},
         transport=conn.transport,
         max_in_flight=settings.max_in_flight,
-        rate_limit_retries=rate_limit_retries,
+        retry=settings.retry,
+        max_response_bytes=settings.max_response_bytes,
     )
 
 
@@ -200,6 +210,42 @@ async def create_once(
 
     customer_id, _ = await store.run(provider, key, first)
     return created[0] if created else await reread(customer_id)
+
+
+async def write_once(
+    store: IdempotencyStore,
+    provider: ProviderName,
+    key: str | None,
+    *,
+    request: tuple[Operation, Sequence[object]],
+    write: Callable[[], Awaitable[T]],
+    result: type[T],
+) -> T:
+    """`write()` once per idempotency key, for providers that keep none; a repeat
+    answers the first write's result without writing again.
+
+    `request` is the operation and what identifies its input: a key reused for another
+    request is CONFLICT at `input.idempotencyKey`, as Square answers natively, instead
+    of the first request's result passing for this one's. Keys are per operation, so a
+    create's key never answers an attach. A write that fails stores nothing.
+    """
+    if key is None:
+        return await write()
+    operation, values = request
+    fingerprint = hashlib.sha256(json.dumps([operation.value, *values]).encode()).hexdigest()
+
+    async def first() -> str:
+        return json.dumps({"request": fingerprint, "result": encode(await write())})
+
+    stored, _ = await store.run(provider, f"{operation.value}:{key}", first)
+    seen = json.loads(stored)
+    if seen.get("request") != fingerprint:
+        raise UserInputError(
+            UserErrorCode.CONFLICT,
+            "This idempotency key was used for a different request.",
+            ("input", "idempotencyKey"),
+        )
+    return decode(result, seen["result"])
 
 
 def given(

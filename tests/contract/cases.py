@@ -30,12 +30,16 @@ class ProviderCase:
     payment_token: str | None
     """A token attachPaymentSource accepts; None when payment sources are unsupported."""
     native_idempotency: bool
-    """True: the provider dedupes a retried create itself (both calls reach it)."""
+    """True: the provider dedupes a retried create or attach itself (both calls reach it)."""
     missing_ids: dict[str, str]
     """Well-formed provider ids no record has, by kind: `customer`, `address`, `source`."""
     operations: frozenset[str] = field(default_factory=frozenset)
     text_field: str = "note"
     """A writable free-text field that the update tests change."""
+    attach_route: str | None = None
+    """The sandbox route an attach writes with; None when payment sources are unsupported."""
+    read_route: str | None = None
+    """The route reading customers by id takes (the read-back after a write)."""
 
 
 def _cases() -> list[ProviderCase]:

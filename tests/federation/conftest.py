@@ -8,6 +8,7 @@ it reads. The cache is off so that upstream call counts measure the loaders alon
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from itertools import chain, zip_longest
 from pathlib import Path
@@ -17,7 +18,8 @@ import httpx
 import pytest
 
 from gateway.model import ProviderName
-from tests.servers import require_node_modules, start_gateway, start_node
+from schema.schema import sdl
+from tests.servers import node_executable, require_node_modules, start_gateway, start_node
 
 FEDERATION = Path(__file__).parent
 MEMBERS = 50
@@ -58,9 +60,31 @@ class Gateway(Graph):
         response = httpx.post(f"{self.base_url}/sandbox/_stats/reset", timeout=10.0)
         assert response.status_code == 204
 
+    def set_faults(self, provider_slug: str, **faults: Any) -> None:
+        url = f"{self.base_url}/sandbox/{provider_slug}/_faults"
+        response = httpx.put(url, json=faults, timeout=10.0)
+        assert response.status_code == 200, response.text
+
     def enabled(self) -> list[str]:
         statuses = self.data("{ providers { provider enabled } }")["providers"]
         return [s["provider"] for s in statuses if s["enabled"]]
+
+
+def composed_supergraph(workdir: Path) -> Path:
+    """A supergraph of our exported SDL alone, composed beforehand as Rover does."""
+    subgraph = workdir / "customers.graphql"
+    subgraph.write_text(sdl())
+    composed = subprocess.run(
+        [node_executable(), str(FEDERATION / "compose.mjs"), f"customers={subgraph}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert composed.returncode == 0, composed.stderr
+    supergraph = workdir / "supergraph.graphql"
+    supergraph.write_text(composed.stdout)
+    return supergraph
 
 
 def slug(provider: str) -> str:

@@ -12,7 +12,6 @@ gateway of the other federation tests is not involved.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,9 +19,8 @@ import httpx
 import pytest
 
 from gateway.auth.api_keys import digest
-from schema.schema import sdl
-from tests.federation.conftest import FEDERATION, Gateway
-from tests.servers import node_executable, start_gateway, start_node
+from tests.federation.conftest import FEDERATION, Gateway, composed_supergraph
+from tests.servers import start_gateway, start_node
 
 READER = "test-federation-reader-key-0123456789"
 SCHEMA_ONLY = "test-federation-schema-only-key-01234"
@@ -53,18 +51,7 @@ def forwarding(
 ) -> Iterator[str]:
     """The Apollo gateway's URL, over a supergraph of our exported SDL."""
     workdir = tmp_path_factory.mktemp("forwarding")
-    subgraph = workdir / "customers.graphql"
-    subgraph.write_text(sdl())
-    composed = subprocess.run(
-        [node_executable(), str(FEDERATION / "compose.mjs"), f"customers={subgraph}"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert composed.returncode == 0, composed.stderr
-    supergraph = workdir / "supergraph.graphql"
-    supergraph.write_text(composed.stdout)
+    supergraph = composed_supergraph(workdir)
     server = start_node(
         FEDERATION / "router.mjs",
         f"--supergraph={supergraph}",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from gateway.contract import RetrySettings
 from gateway.model import ProviderName
 from tests.conftest import Gateway
 from tests.graph.seeded import created, enabled_providers, person_key, population, records
@@ -223,8 +224,8 @@ async def test_one_provider_down_the_others_still_answer(
     )
     await gateway.clear_faults(down.value)
     code = "PROVIDER_TIMEOUT" if fault.get("hang") else "PROVIDER_UNAVAILABLE"
-    assert [(e["path"], e["extensions"]) for e in body["errors"]] == [
-        (["customers"], {"code": code, "provider": down.name})
+    assert [(e.get("path"), e["extensions"]) for e in body["errors"]] == [
+        (None, {"code": code, "provider": down.name})
     ]
     nodes = body["data"]["customers"]["nodes"]
     assert {n["provider"] for n in nodes} == {p.name for p in healthy}
@@ -233,7 +234,8 @@ async def test_one_provider_down_the_others_still_answer(
         assert node["addresses"] is not None
         assert all(s["provider"] != down.name for s in node["sameAs"])
     stats = await gateway.stats()
-    assert stats[down.value]["total"] == 1, "a provider found down is not asked again"
+    tries = 1 if fault.get("hang") else RetrySettings().attempts  # a 503 is retried, a hang not
+    assert stats[down.value]["total"] == tries, "a provider found down is not asked again"
 
 
 async def test_malformed_after_cursor_is_bad_user_input(gateway: Gateway) -> None:

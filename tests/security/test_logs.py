@@ -265,7 +265,7 @@ async def test_each_error_is_one_line_with_code_path_operation_provider_and_requ
     assert response.headers["x-request-id"] == "rid-test-0042"
     lines = [r for r in everything_at_debug.records if r.name == "gateway.graphql"]
     assert [r.getMessage() for r in lines] == [
-        "graphql error code=PROVIDER_UNAVAILABLE path=customers operation=Listing "
+        "graphql error code=PROVIDER_UNAVAILABLE path=- operation=Listing "
         "provider=CLOVER status=503 upstream_code=- error=ProviderUnavailable"
     ]
     assert [getattr(r, "request_id", None) for r in lines] == ["rid-test-0042"]

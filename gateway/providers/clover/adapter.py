@@ -32,6 +32,7 @@ from gateway.contract import (
 )
 from gateway.errors import (
     FieldPath,
+    ProviderBadResponse,
     ProviderNotFound,
     ProviderRejected,
     UserErrorCode,
@@ -49,6 +50,7 @@ from gateway.model import (
     NewCustomer,
     Order,
     PaymentSource,
+    PaymentSourceKind,
     ProviderName,
 )
 from gateway.providers import kit
@@ -68,7 +70,6 @@ from gateway.validation import camel
 Extras = dict[str, dict[str, Any]]
 """Customer id -> the customer as read with `addresses` and `cards` expanded."""
 OLDEST = datetime.min.replace(tzinfo=UTC)
-RATE_LIMIT_RETRIES = 2
 RANGE_READ_MIN = 3
 """From this many customers on, addresses and cards are read with one list call
 over their `customerSince` range instead of one call per customer."""
@@ -450,17 +451,42 @@ class CloverProvider:
     # -- payment sources -----------------------------------------------------------
 
     async def attach_payment_source(
-        self, customer_id: str, token: str, make_default: bool
-    ) -> Customer:
-        """Ecommerce `PUT /v1/customers/{id}` with a `source` adds one saved card."""
+        self, customer_id: str, token: str, make_default: bool, idempotency_key: str | None
+    ) -> PaymentSource:
+        """Clover keeps no idempotency key here: the gateway's store answers a repeat."""
+        return await kit.write_once(
+            self._deps.idempotency,
+            self.name,
+            idempotency_key,
+            request=(Operation.ATTACH_PAYMENT_SOURCE, [customer_id, token]),
+            write=lambda: self._attach(customer_id, token),
+            result=PaymentSource,
+        )
+
+    async def _attach(self, customer_id: str, token: str) -> PaymentSource:
+        """Ecommerce `PUT /v1/customers/{id}` with a `source` adds one saved card.
+
+        Its answer lists the ids of all saved cards, in no documented order, so the
+        ids from before are read first: the new card is the id they lack. That read is
+        a filtered list, not the read of the customer, so a fault on the read-back
+        route leaves it alone. The brand and digits come with the read-back.
+        """
+        customer_field: FieldPath = ("input", "customerId")
+        found = await self._api.list([f"id={customer_id}"], ("cards",))
+        if not found:
+            raise ProviderNotFound(self.name, "customer not found", field=customer_field)
+        before = {mapping.item_id(card) for card in mapping.elements(found[0], "cards")}
         self._written()
-        await self._api.send(
+        answer = await self._api.send(
             "PUT",
             self._api.ecommerce("customers", customer_id),
             json={"source": token},
-            id_field=("input", "customerId"),
+            id_field=customer_field,
         )
-        return await self._read(customer_id, ("input", "customerId"))
+        added = [card_id for card_id in _listed_card_ids(answer) if card_id not in before]
+        if not added:
+            raise ProviderBadResponse(self.name, "the attach answer lists no new card")
+        return PaymentSource(id=added[-1], kind=PaymentSourceKind.CARD)
 
     async def _revoke(self, customer_id: str, source_id: str) -> None:
         url = self._api.ecommerce("customers", customer_id, "sources", source_id)
@@ -488,6 +514,15 @@ def _address_errors(address: Address) -> list[UserInputError]:
         )
         for name in mapping.missing_address_fields(address)
     ]
+
+
+def _listed_card_ids(answer: Any) -> list[str]:
+    """The saved cards an Ecommerce customer lists: `sources.data`, ids (or objects)."""
+    sources = answer.get("sources") if isinstance(answer, dict) else None
+    listed = sources.get("data") if isinstance(sources, dict) else None
+    items = listed if isinstance(listed, list) else []
+    ids = (item.get("id") if isinstance(item, dict) else item for item in items)
+    return [card_id for card_id in ids if isinstance(card_id, str) and card_id]
 
 
 def _raise(errors: list[UserInputError]) -> None:
@@ -533,7 +568,6 @@ def build(
         settings,
         conn,
         kit.bearer(token),
-        rate_limit_retries=RATE_LIMIT_RETRIES,
     )
     api = CloverApi(
         http,

@@ -108,9 +108,13 @@ def elements(native: Any, key: str) -> list[dict[str, Any]]:
 
 
 def rows(body: Any) -> list[dict[str, Any]]:
-    """The rows of a v3 list answer, `{"elements": [...], "href": ...}`."""
-    found = body.get("elements") if isinstance(body, dict) else None
-    return [e for e in found if isinstance(e, dict)] if isinstance(found, list) else []
+    """The rows of a v3 list answer, `{"elements": [...], "href": ...}` (none without
+    `elements`). Any other shape is not a list answer: `TypeError`, which the wrapper
+    around the adapter reports as Clover's bad response, never as "no customers"."""
+    found = body.get("elements", []) if isinstance(body, dict) else None
+    if not isinstance(found, list):
+        raise TypeError("a v3 list answer without an elements list")
+    return [e for e in found if isinstance(e, dict)]
 
 
 def has_extras(native: Mapping[str, Any]) -> bool:

@@ -290,18 +290,35 @@ class DigitalRiverProvider:
         return await self._write_shipping(customer_id, mapping.with_address(current.native, None))
 
     async def attach_payment_source(
-        self, customer_id: str, token: str, make_default: bool
-    ) -> Customer:
+        self, customer_id: str, token: str, make_default: bool, idempotency_key: str | None
+    ) -> PaymentSource:
+        """Digital River documents no idempotency key: the gateway's store answers a repeat."""
+        return await kit.write_once(
+            self._idempotency,
+            self.name,
+            idempotency_key,
+            request=(Operation.ATTACH_PAYMENT_SOURCE, [customer_id, token, make_default]),
+            write=lambda: self._attach(customer_id, token, make_default),
+            result=PaymentSource,
+        )
+
+    async def _attach(self, customer_id: str, token: str, make_default: bool) -> PaymentSource:
+        """The attach answers the source; `makeDefault` then names it the default, and
+        that answer (the customer) says it is. Without it the source may still be the
+        default (the first one attached is): the read-back says so."""
         token_field: FieldPath = ("input", "token")
-        await self._call(
+        source = await self._call(
             "POST",
             _source_path(customer_id, token),
             id_field=CUSTOMER_ID,
             source_field=token_field,
         )
+        if not isinstance(source.get("id"), str):
+            raise ProviderBadResponse(self.name, "the attach answered no source id")
         if not make_default:
-            return await self._retrieve(customer_id, CUSTOMER_ID)
-        return await self._set_default(customer_id, token, token_field)
+            return mapping.to_payment_source(source, None)
+        customer = await self._set_default(customer_id, token, token_field)
+        return mapping.to_payment_source(source, customer.native.get("defaultSourceId"))
 
     async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer:
         await self._call("DELETE", _source_path(customer_id, source_id), id_field=CUSTOMER_ID)

@@ -35,6 +35,7 @@ from gateway.errors import (
     ProviderBadResponse,
     ProviderForbidden,
     ProviderNotFound,
+    ProviderOutcomeUnknown,
     UserErrorCode,
     UserInputError,
 )
@@ -64,6 +65,7 @@ from gateway.providers.elasticpath.settings import (
     ElasticPathSettings,
 )
 from gateway.providers.versioning import check_expected
+from gateway.retries import Replay
 
 REGIONS = {
     "useast": "https://useast.api.elasticpath.com",
@@ -223,9 +225,14 @@ class ElasticPathProvider:
         )
 
     async def _create(self, data: dict[str, Any], address: AddressFields | None) -> Customer:
-        created = mapping.to_customer(
-            await self._data("POST", "/v2/customers", json={"data": data})
-        )
+        try:
+            created = mapping.to_customer(
+                await self._data("POST", "/v2/customers", json={"data": data})
+            )
+        except (ProviderBadResponse, ProviderOutcomeUnknown) as exc:
+            if address and not (exc.status is not None and 400 <= exc.status < 500):
+                await self._undo_unconfirmed(str(data["email"]))
+            raise
         if address:
             try:
                 await self._write_address("POST", created.provider_id, None, address)
@@ -235,6 +242,19 @@ class ElasticPathProvider:
                     await self._call("DELETE", _customer_path(created.provider_id))
                 raise
         return created
+
+    async def _undo_unconfirmed(self, email: str) -> None:
+        """A create with an address whose customer call may have committed unseen (its
+        answer spoiled or lost) would leave a customer without the address asked for.
+        Emails are unique in a store and a taken one answers 409, so a customer found
+        now with this email is the one that call made: delete it, so the write is
+        whole or nothing. Best effort: a failure here leaves the original error."""
+        params = {"filter": condition("eq", "email", email)}
+        with contextlib.suppress(GatewayError):
+            _, natives = await self._list("GET", "/v2/customers", params=params)
+            for native in natives:
+                if str(native.get("email", "")).lower() == email.lower():
+                    await self._call("DELETE", _customer_path(str(native["id"])))
 
     async def update_customer(
         self, customer_id: str, fields: CustomerFields, expected_version: str | None
@@ -300,8 +320,8 @@ class ElasticPathProvider:
         return await self._retrieve(customer_id, ("input", "customerId"))
 
     async def attach_payment_source(
-        self, customer_id: str, token: str, make_default: bool
-    ) -> Customer:
+        self, customer_id: str, token: str, make_default: bool, idempotency_key: str | None
+    ) -> PaymentSource:
         raise unsupported(self.name, Operation.ATTACH_PAYMENT_SOURCE)
 
     async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer:
@@ -324,7 +344,9 @@ class ElasticPathProvider:
         """
         body = {"type": "token", "email": email, "password": password}
         try:
-            data = await self._data("POST", "/v2/customers/tokens", json={"data": body})
+            data = await self._data(
+                "POST", "/v2/customers/tokens", json={"data": body}, replay=Replay.SAFE
+            )
         except ProviderAuthError as exc:
             if isinstance(exc, ProviderForbidden):
                 raise

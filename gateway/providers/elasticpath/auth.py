@@ -17,6 +17,7 @@ from gateway.errors import ProviderAuthError
 from gateway.http import UpstreamClient
 from gateway.providers import kit
 from gateway.providers.elasticpath import mapping
+from gateway.retries import Replay
 
 log = logging.getLogger("gateway.providers.elasticpath")
 
@@ -73,7 +74,7 @@ class TokenSource:
         started = self._clock()
         body = kit.checked(
             mapping.PROVIDER,
-            await self._http.request("POST", TOKEN_PATH, data=self._form),
+            await self._http.request("POST", TOKEN_PATH, data=self._form, replay=Replay.SAFE),
             lambda status, _: ProviderAuthError(
                 mapping.PROVIDER, "client credentials refused", status=status
             ),

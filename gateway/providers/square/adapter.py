@@ -44,7 +44,9 @@ from gateway.providers import kit
 from gateway.providers.addresses import merge_address, new_address
 from gateway.providers.square import mapping, rules
 from gateway.providers.square.settings import SANDBOX_ACCESS_TOKEN, SquareSettings
+from gateway.retries import Replay
 
+KEY_FIELD: FieldPath = ("input", "idempotencyKey")
 BULK_RETRIEVE_MAX = 100
 ORDERS_CUSTOMERS_MAX = 10
 ENVIRONMENTS = {
@@ -101,7 +103,12 @@ class SquareProvider:
     async def get_customers(self, ids: Sequence[str]) -> Sequence[Customer | None]:
         bodies = await asyncio.gather(
             *(
-                self._call("POST", "/v2/customers/bulk-retrieve", json={"customer_ids": chunk})
+                self._call(
+                    "POST",
+                    "/v2/customers/bulk-retrieve",
+                    json={"customer_ids": chunk},
+                    replay=Replay.SAFE,
+                )
                 for chunk in kit.chunks(list(dict.fromkeys(ids)), BULK_RETRIEVE_MAX)
             )
         )
@@ -116,7 +123,10 @@ class SquareProvider:
         self, query: CustomerQuery, limit: int, cursor: str | None
     ) -> CustomerPage:
         body = await self._call(
-            "POST", "/v2/customers/search", json=mapping.search_body(query, min(limit, 100), cursor)
+            "POST",
+            "/v2/customers/search",
+            json=mapping.search_body(query, min(limit, 100), cursor),
+            replay=Replay.SAFE,
         )
         customers = tuple(
             c for c in map(mapping.to_customer, body.get("customers") or []) if matches(c, query)
@@ -174,7 +184,7 @@ class SquareProvider:
             }
             if cursor:
                 body["cursor"] = cursor
-            found = await self._call("POST", "/v2/orders/search", json=body)
+            found = await self._call("POST", "/v2/orders/search", json=body, replay=Replay.SAFE)
             orders = [mapping.to_order(o) for o in found.get("orders") or []]
             return orders, found.get("cursor") or None
 
@@ -184,35 +194,44 @@ class SquareProvider:
         body = mapping.customer_body(new.fields)
         if new.address:
             body["address"] = mapping.address_fields_body(new.address)
+        keyed = Replay.ONCE
         if idempotency_key is not None:
             body["idempotency_key"] = idempotency_key
+            keyed = Replay.IDEMPOTENT  # Square applies a key once
         created = mapping.to_customer(
-            (await self._call("POST", "/v2/customers", json=body))["customer"]
+            (await self._call("POST", "/v2/customers", json=body, replay=keyed))["customer"]
         )
         if new.payment_source_token is None:
             return created
-        card_key = (
-            hashlib.sha256(f"{idempotency_key}:card".encode()).hexdigest()[:40]
-            if idempotency_key
-            else None
-        )
         await self._create_card(
-            created.provider_id, new.payment_source_token, card_key, ("input", "paymentSourceToken")
+            created.provider_id,
+            new.payment_source_token,
+            _card_key(idempotency_key, "card"),
+            ("input", "paymentSourceToken"),
         )
         return created
 
     async def _create_card(
         self, customer_id: str, token: str, key: str | None, token_field: FieldPath
-    ) -> None:
+    ) -> PaymentSource:
         body = {
             "idempotency_key": key or uuid.uuid4().hex,
             "source_id": token,
             "card": {"customer_id": customer_id},
         }
         try:
-            await self._call("POST", "/v2/cards", json=body, id_field=("input", "customerId"))
+            created = await self._call(  # the key is in the body: Square creates one card for it
+                "POST",
+                "/v2/cards",
+                json=body,
+                id_field=("input", "customerId"),
+                replay=Replay.IDEMPOTENT,
+            )
         except ProviderRejected as exc:
+            if exc.field == KEY_FIELD:
+                raise
             raise exc.at(token_field) from exc
+        return mapping.to_payment_source(created["card"])
 
     async def update_customer(
         self, customer_id: str, fields: CustomerFields, expected_version: str | None
@@ -254,10 +273,11 @@ class SquareProvider:
         return await self._write_address(current, None)
 
     async def attach_payment_source(
-        self, customer_id: str, token: str, make_default: bool
-    ) -> Customer:
-        await self._create_card(customer_id, token, None, ("input", "token"))
-        return await self._retrieve(customer_id)
+        self, customer_id: str, token: str, make_default: bool, idempotency_key: str | None
+    ) -> PaymentSource:
+        """CreateCard, deduplicated by Square itself: a repeat answers the first card."""
+        key = _card_key(idempotency_key, "attach")
+        return await self._create_card(customer_id, token, key, ("input", "token"))
 
     async def detach_payment_source(self, customer_id: str, source_id: str) -> Customer:
         body = await self._call(
@@ -297,6 +317,14 @@ def _version_number(version: str) -> int:
             "That version was never issued for this customer.",
             ("input", "expectedVersion"),
         ) from exc
+
+
+def _card_key(idempotency_key: str | None, purpose: str) -> str | None:
+    """CreateCard's key for a caller's key: at most 45 characters (square.md), and one
+    per purpose, so a create's card and an attach never share a key at Square."""
+    if not idempotency_key:
+        return None
+    return hashlib.sha256(f"{idempotency_key}:{purpose}".encode()).hexdigest()[:40]
 
 
 def _no_address() -> UserInputError:

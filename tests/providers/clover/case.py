@@ -26,6 +26,8 @@ CASE = ProviderCase(
     clearable="note",
     unsupported_field=("nickname", "Countess"),
     payment_token="clv_1TSTcontract0001",
+    attach_route="PUT /v1/customers/{customerId}",
+    read_route="GET /v3/merchants/{mId}/customers/{customerId}",
     native_idempotency=False,
     missing_ids={
         "customer": "NOSUCHCUSTOMR",

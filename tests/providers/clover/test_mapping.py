@@ -363,3 +363,21 @@ def test_a_full_read_fits_two_calls_of_at_most_three_expansions() -> None:
         "addresses",
         "cards",
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"elements": [{"id": "A"}, {"id": "B"}]}, [{"id": "A"}, {"id": "B"}]),
+        ({"elements": []}, []),
+        ({"href": "https://example.invalid/v3"}, []),
+    ],
+)
+def test_rows_of_a_list_answer(body: dict[str, Any], expected: list[dict[str, Any]]) -> None:
+    assert mapping.rows(body) == expected
+
+
+@pytest.mark.parametrize("body", [{"elements": 42}, {"elements": "x"}, [], "x", None])
+def test_a_list_answer_of_another_shape_is_no_empty_page(body: Any) -> None:
+    with pytest.raises(TypeError):
+        mapping.rows(body)

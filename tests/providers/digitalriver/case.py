@@ -27,6 +27,8 @@ CASE = ProviderCase(
     clearable="companyName",
     unsupported_field=("nickname", "Countess"),
     payment_token="5a1d7c4e-3b8f-4e2a-9c61-0d2f8e7b1a01",
+    attach_route="POST /customers/{customer_id}/sources/{source_id}",
+    read_route="GET /customers",
     native_idempotency=False,
     missing_ids={
         "customer": "no-such-customer",

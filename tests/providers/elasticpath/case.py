@@ -28,6 +28,7 @@ CASE = ProviderCase(
     clearable="referenceId",
     unsupported_field=("givenName", "Ada"),
     payment_token=None,
+    read_route="GET /v2/customers/{customer_id}",
     native_idempotency=False,
     missing_ids={
         "customer": "00000000-0000-4000-8000-000000000000",

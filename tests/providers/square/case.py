@@ -27,6 +27,8 @@ CASE = ProviderCase(
     clearable="nickname",
     unsupported_field=("locale", "en_GB"),
     payment_token="cnon:card-nonce-ok",
+    attach_route="POST /v2/cards",
+    read_route="POST /v2/customers/bulk-retrieve",
     native_idempotency=True,
     missing_ids={
         "customer": "NOSUCHCUSTOMER00000000000",
