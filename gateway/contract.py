@@ -93,6 +93,11 @@ class Capabilities:
     `label`): writing that value back changes nothing."""
     payment_sources: bool = False
     """Whether the provider keeps payment sources the gateway can read."""
+    payment_sources_by_id: bool = False
+    """Whether `get_payment_sources` reads nothing of a customer but its provider id (no
+    field of the record): a read by id then starts it with the record read, not after."""
+    orders_by_id: bool = False
+    """The same for `get_orders`."""
     forget_outcome: ForgetOutcome = ForgetOutcome.DELETED
     """What `forgetCustomer` does there."""
     list_page_size: int = 100

@@ -3,9 +3,11 @@
 A person matches on the normalized email (trimmed, case-insensitive) or the phone
 in E.164 (parsed with `phonenumbers`, numbers without a country code read in the
 configured default region). Providers cannot search many emails or phones in one
-call, so each provider is read once per request into a contact index (its listing,
-a page at a time, which the cache layer keeps), and every customer of the page is
-matched against it: one batch per provider, never one search per customer.
+call, so each provider's listing is read, a page at a time, into a contact index,
+and every customer of the page is matched against it: one batch per provider, never
+one search per customer. With the read cache on, requests share each provider's
+index for as long as the cache keeps the listing's pages (`CachedProvider.contact_index`:
+one per list generation); without it, each request builds its own.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def contact_keys(customer: Customer, default_region: str) -> set[str]:
 
 @dataclass(slots=True)
 class ContactIndex:
-    """One provider's customers by contact key."""
+    """One provider's customers by contact key; read-only once built, since requests share it."""
 
     by_key: dict[str, list[Customer]] = field(default_factory=lambda: defaultdict(list))
 

@@ -68,13 +68,14 @@ class ProviderFailure:
             "retryAfter": self.retry_after,
         }
         into: dict[str, Any] = {}
-        for field in _fields(selections):
+        for field in fields_on(selections, "ProviderFailure"):
             into.setdefault(field.alias or field.name, values[field.name])
         return into
 
 
-def _fields(selections: list[Selection]) -> list[SelectedField]:
-    """The selected fields, through fragments, without those `@skip`/`@include` drop."""
+def fields_on(selections: list[Selection], typename: str) -> list[SelectedField]:
+    """The fields selected on `typename`, through its fragments (and untyped ones),
+    without those `@skip`/`@include` drop."""
     found: list[SelectedField] = []
     for selection in selections:
         directives = selection.directives
@@ -84,8 +85,8 @@ def _fields(selections: list[Selection]) -> list[SelectedField]:
             continue
         if isinstance(selection, SelectedField):
             found.append(selection)
-        elif selection.type_condition in (None, "ProviderFailure"):
-            found += _fields(selection.selections)
+        elif selection.type_condition in (None, typename):
+            found += fields_on(selection.selections, typename)
     return found
 
 
@@ -128,7 +129,9 @@ def missing_providers(info: Info) -> list[ProviderFailure]:
     context, at = info.context, owner(info)
     known = context.missing.get(at, [])
     path = tuple(info.path.as_list())
-    selections = [s for field in _fields(info.selected_fields) for s in field.selections]
+    selections = [
+        s for field in fields_on(info.selected_fields, "ProviderFailure") for s in field.selections
+    ]
     context.failure_lists.append(FailureList(at, path, selections, len(known)))
     return [ProviderFailure.of(d) for d in known]
 

@@ -19,7 +19,14 @@ from gateway.writeback import display_name
 from schema.capabilities import ProviderCapabilities, address_field, customer_field
 from schema.circuits import CircuitStatus
 from schema.context import Info
-from schema.partial import ProviderFailure, complete, listed_part, missing_providers, owner
+from schema.partial import (
+    ProviderFailure,
+    complete,
+    fields_on,
+    listed_part,
+    missing_providers,
+    owner,
+)
 from schema.permissions import guarded
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -323,11 +330,27 @@ class Customer(Node):
         return await load_customer(info, str(id))
 
 
+PAYMENT_SOURCE_FIELDS = frozenset({"paymentSources", "defaultPaymentSource"})
+
+
 async def load_customer(info: Info, global_id: str) -> Customer | None:
+    """The customer a root field (`customer`, `node`, `_entities`) names; the nested
+    reads its selection asks for start with the record's read where they can."""
     ref = ids.decode_customer(global_id)
-    if ref.provider not in info.context.registry:
+    context = info.context
+    if ref.provider not in context.registry:
         return None
-    found = await info.context.loaders.customer_by_ref.load(ref)
+    record = context.loaders.customer_by_ref.load(ref)
+    asked = {
+        f.name for root in info.selected_fields for f in fields_on(root.selections, "Customer")
+    }
+    context.loaders.read_ahead(
+        ref,
+        context.registry.get(ref.provider).capabilities,
+        payment_sources=not asked.isdisjoint(PAYMENT_SOURCE_FIELDS),
+        orders="orders" in asked,
+    )
+    found = await record
     return Customer.from_model(found) if found else None
 
 
@@ -337,8 +360,11 @@ async def load_order(info: Info, global_id: str) -> Order | None:
         raise MalformedId("id")
     if gid.provider not in info.context.registry:
         return None
-    info.context.registry.get(gid.provider).capabilities.ids.check_global(gid)
-    customer = await info.context.loaders.customer_by_ref.load(gid.customer)
+    capabilities = info.context.registry.get(gid.provider).capabilities
+    capabilities.ids.check_global(gid)
+    record = info.context.loaders.customer_by_ref.load(gid.customer)
+    info.context.loaders.read_ahead(gid.customer, capabilities, payment_sources=False, orders=True)
+    customer = await record
     if customer is None:
         return None
     orders = await info.context.loaders.orders_by_customer.load(customer)

@@ -9,7 +9,8 @@ Keys live under the account namespace `<prefix>:<hash>` (see `gateway.cache`):
 Every entry is `{"g": generation, "r": customer version, "v": JSON value}`. The
 generation is the one current when its fetch began; an entry is served only while
 that generation is still current (and, for addresses and payment sources, only for
-the customer version it was read with, since providers embed those in the record).
+the customer version it was read with, since providers embed those in the record;
+not where the provider reads payment sources by id alone, `payment_sources_by_id`).
 A write through the gateway sets a new random generation for the customer and for
 the provider's lists, in the shared backend, before its payload returns: every later
 read on any replica misses, and a read that raced the write can only store its old
@@ -19,6 +20,12 @@ Single flight: concurrent misses of one key in this process share one upstream
 fetch. A miss that finds no fetch in flight reads the backend once more before
 going upstream, since a fetch may have finished storing in between; so 50
 identical cold queries cost one upstream call per entity, deterministically.
+
+sameAs' contact index (`gateway.sameas`) is built from the whole listing, whose pages
+live under `<ns>:gen`; so one index per provider is kept in this process, shared by
+requests, for as long as those pages are: while the generation it was built under is
+current (one backend read tells), and no longer than the search TTL after its build
+began. A write anywhere bumps the generation, and the next sameAs builds anew.
 
 The backend failing costs speed, not answers: reads go upstream, the failure is
 counted and logged, and nothing is stored under a generation it could not read.
@@ -31,7 +38,8 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -52,6 +60,7 @@ from gateway.model import (
     Order,
     PaymentSource,
 )
+from gateway.sameas import ContactIndex
 from gateway.scope import join, share, wait_shared
 
 log = logging.getLogger("gateway.cache")
@@ -90,6 +99,14 @@ class _Lookup:
     gens: dict[str, object]
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    gen: object
+    expires: float
+    """`time.monotonic()` past which the pages it was built from may have expired."""
+    task: asyncio.Task[ContactIndex]
+
+
 class CachedProvider(ProviderMiddleware):
     """A `CustomerProvider` that answers reads from the cache and invalidates on writes."""
 
@@ -108,6 +125,7 @@ class CachedProvider(ProviderMiddleware):
         self._gen_ttl = max(self._ttl.values()) + GENERATION_GRACE_S
         self._metrics = metrics
         self._flights: dict[str, _Flight] = {}
+        self._index: _Index | None = None
         metrics.track(inner.name)
 
     # Keys
@@ -153,6 +171,41 @@ class CachedProvider(ProviderMiddleware):
         )
         return page
 
+    async def contact_index(
+        self, build: Callable[[], Coroutine[Any, Any, ContactIndex]]
+    ) -> ContactIndex:
+        """The index `build` makes, shared by requests while the listing it reads is the
+        one this cache serves (see the module docstring); concurrent misses share one
+        build. Uncached listings (search TTL 0), or a backend that cannot tell the
+        generation, leave every request to build its own."""
+        ttl = self._ttl[CacheKind.SEARCH]
+        if ttl == 0:
+            return await build()
+        try:
+            [gen] = await self._cache.multi_get([self._list_gen])
+        except Exception as exc:
+            self._backend_failed(CacheKind.SEARCH, "read", exc)
+            return await build()
+        kept = self._index
+        if kept is not None and kept.gen == gen and time.monotonic() < kept.expires:
+            task = kept.task
+            if task.done() and not task.cancelled() and task.exception() is None:
+                self._metrics.count("hits", self.name, CacheKind.SEARCH)
+                return task.result()
+            if join(task):
+                self._metrics.count("misses", self.name, CacheKind.SEARCH)
+                self._metrics.count("coalesced", self.name, CacheKind.SEARCH)
+                return await wait_shared(task)
+        task = share(build(), self.name)
+        entry = self._index = _Index(gen, time.monotonic() + ttl, task)
+
+        def land(done: asyncio.Task[ContactIndex]) -> None:
+            if (done.cancelled() or done.exception() is not None) and self._index is entry:
+                self._index = None
+
+        task.add_done_callback(land)
+        return await wait_shared(task)
+
     async def get_addresses(self, customers: Sequence[Customer]) -> Sequence[Sequence[Address]]:
         return await self._per_customer(
             CacheKind.ADDRESSES, customers, self.inner.get_addresses, Address, versioned=True
@@ -166,7 +219,7 @@ class CachedProvider(ProviderMiddleware):
             customers,
             self.inner.get_payment_sources,
             PaymentSource,
-            versioned=True,
+            versioned=not self.capabilities.payment_sources_by_id,
         )
 
     async def get_orders(self, customers: Sequence[Customer]) -> Sequence[Sequence[Order]]:
@@ -351,3 +404,13 @@ class CachedProvider(ProviderMiddleware):
         finally:
             target = result.provider_id if isinstance(result, Customer) else call.customer_id
             await asyncio.shield(self._invalidate(target))
+
+
+def read_cache(provider: CustomerProvider) -> CachedProvider | None:
+    """The read cache among `provider`'s wrappers (a request's view wraps the app's
+    providers again), or None when the app caches nothing."""
+    while isinstance(provider, ProviderMiddleware):
+        if isinstance(provider, CachedProvider):
+            return provider
+        provider = provider.inner
+    return None

@@ -108,6 +108,7 @@ CAPABILITIES = Capabilities(
     address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
     derived_fields=frozenset({"display_name"}),
     payment_sources=True,
+    orders_by_id=True,
     list_page_size=LIST_MAX,
     rate_limit=RateLimit(requests_per_second=16, concurrent=5, scope="per access token"),
 )

@@ -70,6 +70,7 @@ CAPABILITIES = Capabilities(
     make_default_on_attach=True,
     fixed_address_values={"label": mapping.ADDRESS_ID},
     payment_sources=True,
+    orders_by_id=True,
     forget_outcome=ForgetOutcome.FORGET_REQUESTED,
     list_page_size=100,
     rate_limit=RateLimit(requests_per_second=25, scope="per test secret key (250 live)"),

@@ -95,6 +95,7 @@ CAPABILITIES = Capabilities(
     max_lengths=rules.MAX_LENGTHS,
     address_max_lengths=rules.ADDRESS_MAX_LENGTHS,
     shopper_login=True,
+    orders_by_id=True,
     list_page_size=mapping.PAGE_LIMIT_MAX,
     rate_limit=RateLimit(requests_per_second=25, scope="per development store (100 in production)"),
 )

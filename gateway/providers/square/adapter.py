@@ -77,6 +77,8 @@ CAPABILITIES = Capabilities(
     derived_fields=frozenset({"display_name"}),
     fixed_address_values={"label": mapping.ADDRESS_ID},
     payment_sources=True,
+    payment_sources_by_id=True,
+    orders_by_id=True,
     list_page_size=100,
 )
 """Square publishes no rate limit (square.md: staff advise backoff), so none is declared."""
