@@ -22,12 +22,13 @@ from gateway.auth import rate_limits
 from gateway.auth.authenticate import Authenticator, AuthMiddleware, principal_of
 from gateway.auth.rate_limits import ClientLimiter
 from gateway.cache import close_cache, create_cache
-from gateway.config import Settings
+from gateway.config import ExecutionMode, Settings
 from gateway.contract import CustomerProvider, SandboxLink
 from gateway.logs import configure_logging, install_redactions, log_format
 from gateway.metrics import CONTENT_TYPE, GatewayMetrics, worker_stopped
 from gateway.middleware.cached import CachedProvider
 from gateway.middleware.traced import TracedProvider
+from gateway.persisted import PersistedQueries
 from gateway.readiness import Readiness
 from gateway.registry import Registry, build_registry, needs_sandbox
 from gateway.request_id import RequestIdMiddleware
@@ -38,7 +39,7 @@ from gateway.shutdown import close_all
 from gateway.startup import check_startup, load_settings, warn_demo
 from gateway.tracing import configure_from_env, tracer
 from schema.context import GatewayContext, build_context
-from schema.schema import schema
+from schema.schema import compiled_schema, schema
 
 log = logging.getLogger("gateway")
 
@@ -112,10 +113,13 @@ def create_app(settings: Settings | None = None, *, self_url: str | None = None)
 
     app.include_router(
         GatewayRouter(
-            schema,
+            compiled_schema if settings.execution.mode is ExecutionMode.COMPILED else schema,
             settings.limits,
             ClientLimiter(settings) if rate_limits.enabled(settings) else None,
             metrics,
+            persisted=PersistedQueries.from_settings(
+                settings.persisted_queries, cache, settings.cache.key_prefix
+            ),
             context_getter=context_getter,
             graphql_ide="graphiql" if settings.auth.graphiql else None,
             subscription_protocols=(),  # no subscriptions: no socket that skips AuthMiddleware

@@ -14,11 +14,13 @@ wrong into one line.
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     IPvAnyNetwork,
@@ -31,6 +33,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.contract import HttpUrl, ProviderSettings
 from gateway.model import ProviderName
+
+AnyCase = BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)
+"""A mode's name in any case: `GATEWAY_MODE=Production` is `production`."""
 
 
 class Section(BaseModel):
@@ -71,6 +76,55 @@ class CacheSettings(Section):
             if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
                 raise ValueError("expected redis://host[:port][/db] or rediss://...")
         return url
+
+
+class PersistedQueryMode(enum.Enum):
+    """`automatic`: Apollo's APQ, any document. `trusted`: the manifest's documents only."""
+
+    AUTOMATIC = "automatic"
+    TRUSTED = "trusted"
+    OFF = "off"
+
+
+class PersistedQuerySettings(Section):
+    """Documents named by their SHA-256 instead of sent whole (`gateway.persisted`)."""
+
+    mode: Annotated[PersistedQueryMode, AnyCase] = PersistedQueryMode.AUTOMATIC
+    manifest: Path | None = Field(
+        default=None,
+        description="An apollo-persisted-query-manifest JSON file; required when trusted.",
+    )
+    ttl_s: int = Field(
+        default=300, ge=0, description="How long an automatic one is kept; 0: until evicted."
+    )
+
+    @field_validator("manifest")
+    @classmethod
+    def _readable(cls, manifest: Path | None) -> Path | None:
+        if manifest is not None:
+            from gateway.persisted import read_manifest
+
+            read_manifest(manifest)  # a ValueError saying what is wrong, never a document
+        return manifest
+
+    @model_validator(mode="after")
+    def _trusted_needs_manifest(self) -> PersistedQuerySettings:
+        if self.mode is PersistedQueryMode.TRUSTED and self.manifest is None:
+            raise ValueError("PERSISTED_QUERIES__MODE=trusted needs PERSISTED_QUERIES__MANIFEST")
+        return self
+
+
+class ExecutionMode(enum.Enum):
+    """`compiled`: plain fields read straight off their object (`schema.execution`)."""
+
+    STANDARD = "standard"
+    COMPILED = "compiled"
+
+
+class ExecutionSettings(Section):
+    """Which execution path answers; both give the same answers (the suite runs both)."""
+
+    mode: Annotated[ExecutionMode, AnyCase] = ExecutionMode.COMPILED
 
 
 class FaultKind(enum.Enum):
@@ -288,13 +342,15 @@ class CoreSettings(BaseSettings):
         extra="ignore",
     )
 
-    gateway_mode: GatewayMode | None = Field(
+    gateway_mode: Annotated[GatewayMode | None, AnyCase] = Field(
         default=None, description="Unset: see `mode`, which is what the gateway runs in."
     )
     limits: LimitSettings = LimitSettings()
     auth: AuthSettings = AuthSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     cache: CacheSettings = CacheSettings()
+    persisted_queries: PersistedQuerySettings = PersistedQuerySettings()
+    execution: ExecutionSettings = ExecutionSettings()
     sandbox: SandboxSettings = SandboxSettings()
     sandbox_url: HttpUrl | None = Field(
         default=None,
@@ -313,11 +369,6 @@ class CoreSettings(BaseSettings):
     shutdown_grace_s: int = Field(
         default=10, ge=1, description="After SIGTERM, for requests in flight; then cut."
     )
-
-    @field_validator("gateway_mode", mode="before")
-    @classmethod
-    def _any_case(cls, mode: object) -> object:
-        return mode.lower() if isinstance(mode, str) else mode
 
     @field_validator("log_level")
     @classmethod

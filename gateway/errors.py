@@ -14,6 +14,7 @@ The tree, with the constructors as the code has them:
      ├── QueryTooComplex(measure, value, limit)         QUERY_TOO_COMPLEX, before it runs
      ├── Unauthenticated(reason)                        UNAUTHENTICATED, HTTP 401, nothing runs
      ├── Forbidden(message)                             FORBIDDEN, for one field
+     ├── PersistedQueryRefused(code, message, status)   PERSISTED_QUERY_*, before parsing
      ├── ClientRateLimited(unit, limit, window_s, retry_after)
      │                                                   RATE_LIMITED, `extensions.retryAfter`
      └── ProviderError(provider, message, *, status=None, code=None)
@@ -84,6 +85,10 @@ class ErrorCode(enum.Enum):
     RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     CLIENT_DISCONNECTED = "CLIENT_DISCONNECTED"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+    PERSISTED_QUERY_NOT_IN_LIST = "PERSISTED_QUERY_NOT_IN_LIST"
+    QUERY_NOT_IN_SAFELIST = "QUERY_NOT_IN_SAFELIST"
     INTERNAL = "INTERNAL"
 
 
@@ -327,6 +332,18 @@ class Forbidden(GatewayError):
         self.safe_message = message
 
 
+class PersistedQueryRefused(GatewayError):
+    """A persisted-query request the gateway will not run (`gateway.persisted`): nothing
+    parsed, nothing sent upstream. `code` is Apollo's for the case; `status` the HTTP one.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, status: int = 200) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.safe_message = message
+
+
 _REJECTION_WORDS: dict[UserErrorCode, str] = {
     UserErrorCode.INVALID: "{provider} refused this value.",
     UserErrorCode.CONFLICT: "The record changed at {provider}; read it again and retry.",
@@ -399,6 +416,8 @@ _GRAPHQL_CODES: tuple[tuple[type[GatewayError], ErrorCode], ...] = (
 
 def graphql_code(exc: BaseException) -> ErrorCode:
     """The `extensions.code` for an error, walking the class tree most specific first."""
+    if isinstance(exc, PersistedQueryRefused):
+        return exc.code
     for cls, code in _GRAPHQL_CODES:
         if isinstance(exc, cls):
             return code

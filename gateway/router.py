@@ -17,15 +17,22 @@ sent.
 A client over its budget (`gateway.auth.rate_limits`: one request admitted here, the
 operation's cost charged once `schema.limits` has estimated it) gets one
 `RATE_LIMITED` error, HTTP 429 and `Retry-After`, with nothing sent upstream.
+
+A persisted query (`extensions.persistedQuery`, `gateway.persisted`) is resolved to
+its document before Strawberry sees the request; from there it runs like any other,
+through the same limits, cost estimate and permissions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable
+from dataclasses import replace
 from typing import Any, TypeVar
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -34,6 +41,7 @@ from starlette.types import Receive
 from starlette.websockets import WebSocket
 from strawberry.fastapi.context import CustomContext
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET
@@ -46,6 +54,7 @@ from gateway.errors import (
     ClientRateLimited,
     ErrorCode,
     GatewayError,
+    PersistedQueryRefused,
     RequestDeadlineExceeded,
     ResponseTooLarge,
     graphql_code,
@@ -53,6 +62,7 @@ from gateway.errors import (
 )
 from gateway.graphiql import LocalGraphiQLRouter
 from gateway.metrics import GatewayMetrics, operation, recording, result_errors
+from gateway.persisted import NO_STORE, PersistedQueries
 from gateway.scope import RequestScope, activated
 from gateway.tracing import continued
 from schema.context import GatewayContext
@@ -131,12 +141,15 @@ class GatewayRouter(LocalGraphiQLRouter):
         limits: LimitSettings,
         limiter: ClientLimiter | None = None,
         metrics: GatewayMetrics | None = None,
+        *,
+        persisted: PersistedQueries,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
         self._limits = limits
         self._limiter = limiter
         self._metrics = metrics or GatewayMetrics()
+        self._persisted = persisted
 
     async def execute_operation(  # noqa: PLR0917 (Strawberry calls it so)
         self,
@@ -186,6 +199,42 @@ class GatewayRouter(LocalGraphiQLRouter):
             )
             return result
 
+    async def execute_single(  # noqa: PLR0917 (Strawberry calls it so)
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: CustomContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """One operation, its persisted query resolved first (`gateway.persisted`): a
+        refusal is its one error, before anything is parsed."""
+        try:
+            named = await self._persisted.resolve(request_data.query, request_data.extensions)
+        except PersistedQueryRefused as refused:
+            log.info("persisted query refused: code=%s", refused.code.value)
+            sub_response.headers["cache-control"] = NO_STORE
+            sub_response.status_code = refused.status
+            return ExecutionResult(data=None, errors=[_error(refused)])
+        result = await super().execute_single(
+            request,
+            request_adapter,
+            sub_response,
+            context,
+            root_value,
+            replace(request_data, query=named.query),
+        )
+        await self._persisted.ran(named, result.errors or [])
+        return result
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """Not for a GET that names a persisted query (`extensions`, no `query`), whatever
+        it accepts (`Accept: */*` would otherwise be answered the GraphiQL page)."""
+        if "extensions" in request.query_params:
+            return False
+        return super().should_render_graphql_ide(request)
+
     async def run(  # type: ignore[override]  # HTTP only: subscriptions are off
         self,
         request: Request | WebSocket,
@@ -198,6 +247,18 @@ class GatewayRouter(LocalGraphiQLRouter):
             return await super().run(request, context, root_value)  # type: ignore[arg-type]
         except HTTPException as refused:
             return _refusal(refused)
+
+    def encode_json(self, data: object) -> bytes:
+        """With orjson, about ten times faster than the standard library (issue 16).
+
+        Non-ASCII text is sent as UTF-8, not escaped. What orjson refuses and the
+        standard library writes (an integer past 64 bits in a provider's `native`
+        payload) is written by the standard library, as before.
+        """
+        try:
+            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        except orjson.JSONEncodeError:
+            return json.dumps(data, separators=(",", ":")).encode()
 
     def create_response(
         self,

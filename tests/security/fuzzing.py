@@ -23,7 +23,7 @@ from typing import Any
 import graphql
 import httpx
 from hypothesis import strategies as st
-from hypothesis_graphql import from_schema, nodes
+from hypothesis_graphql import from_schema, nodes, queries
 
 DEADLINE_MARGIN_S = 5.0
 """Time allowed past the gateway's request deadline before an answer counts as late."""
@@ -108,18 +108,24 @@ def live_schema(client: httpx.Client) -> graphql.GraphQLSchema:
     return graphql.build_client_schema(body["data"])
 
 
+def _scalars(real_ids: Sequence[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
+    ids = st.one_of(st.sampled_from(list(real_ids)), HOSTILE_TEXT, st.text(max_size=40))
+    return {
+        "ID": ids.map(nodes.String),
+        "_Any": _representation(ids),
+        "JSON": _json_value(),
+        "DateTime": _datetime(),
+    }
+
+
 def operations(schema: graphql.GraphQLSchema, real_ids: Sequence[str]) -> st.SearchStrategy[str]:
     """Queries and mutations over every root field of the live schema."""
-    ids = st.one_of(st.sampled_from(list(real_ids)), HOSTILE_TEXT, st.text(max_size=40))
-    return from_schema(
-        schema,
-        custom_scalars={
-            "ID": ids.map(nodes.String),
-            "_Any": _representation(ids),
-            "JSON": _json_value(),
-            "DateTime": _datetime(),
-        },
-    )
+    return from_schema(schema, custom_scalars=_scalars(real_ids))
+
+
+def reads(schema: graphql.GraphQLSchema, real_ids: Sequence[str]) -> st.SearchStrategy[str]:
+    """Queries only: no answer changes what the sandboxes hold for the next one."""
+    return queries(schema, custom_scalars=_scalars(real_ids))
 
 
 @dataclass
