@@ -73,6 +73,15 @@ class ByProvider(Generic[K, V]):
         return loader
 
     def load(self, key: K) -> asyncio.Future[V]:
+        """The value for one awaiter. The loader's future is shared by every field asking
+        for the key, and cancelling a task cancels the future it awaits: graphql-core
+        cancels a failed field's siblings, which would cancel the others' read too (a
+        500 the fuzz test found). Each awaiter gets its own shield instead."""
+        return asyncio.shield(self.start(key))
+
+    def start(self, key: K) -> asyncio.Future[V]:
+        """The loader's own future for `key`, for a caller that never awaits it in a task
+        that may be cancelled (`asyncio.wait` on it, a done callback)."""
         return cast(asyncio.Future[V], self._loader(self._provider_of(key)).load(key))
 
     def prime(self, key: K, value: V) -> None:
@@ -101,6 +110,7 @@ class Loaders:
     payment_sources_by_customer: PaymentSourcesByCustomerLoader
     orders_by_customer: OrdersByCustomerLoader
     same_as_by_customer: SameAsByCustomerLoader
+    contact_indexes: ContactIndexes
 
     def written(self, ref: CustomerRef, customer: Customer | None) -> None:
         """After a write: the customer as it is now; its nested data reloads."""
@@ -124,13 +134,44 @@ class Loaders:
             return
         stand_in = Customer(ref.provider, ref.provider_id, version="", native={})
         if payment_sources and capabilities.payment_sources_by_id:
-            self.payment_sources_by_customer.load(stand_in).add_done_callback(_retrieved)
+            self.payment_sources_by_customer.start(stand_in).add_done_callback(_retrieved)
         if orders and capabilities.orders_by_id:
-            self.orders_by_customer.load(stand_in).add_done_callback(_retrieved)
+            self.orders_by_customer.start(stand_in).add_done_callback(_retrieved)
+
+
+class ContactIndexes:
+    """Each provider's contact index, looked up at most once per request: the read
+    cache's shared one where the app caches, else built for this request.
+
+    An index depends on no customer of the page, so a listing that selects `sameAs`
+    starts them with the page's nested reads (`start`); left to the `sameAs` fields,
+    they would start only once those reads are all in, a provider latency later.
+    """
+
+    def __init__(self, registry: Registry, phone_region: str) -> None:
+        self._registry = registry
+        self._phone_region = phone_region
+        self._tasks: dict[ProviderName, asyncio.Task[ContactIndex]] = {}
+
+    def of(self, name: ProviderName) -> asyncio.Task[ContactIndex]:
+        task = self._tasks.get(name)
+        if task is None:
+            provider = self._registry.get(name)
+            build = functools.partial(build_index, provider, self._phone_region)
+            cache = read_cache(provider)
+            task = asyncio.ensure_future(cache.contact_index(build) if cache else build())
+            task.add_done_callback(_retrieved)
+            self._tasks[name] = task
+        return task
+
+    def start(self) -> None:
+        for name in self._registry:
+            self.of(name)
 
 
 def _retrieved(done: asyncio.Future[Any]) -> None:
-    """Mark a read ahead's error as seen: no field awaits it when the record is missing."""
+    """Mark a read ahead's error as seen: no field awaits it when the record is missing
+    (or, for a contact index, when the page turns out empty)."""
     if not done.cancelled():
         done.exception()
 
@@ -152,21 +193,11 @@ def build_loaders(registry: Registry, phone_region: str) -> Loaders:
     ) -> ByProvider[Customer, V]:
         return ByProvider(registry, _provider, fetch, cache_key_fn=_by_ref)
 
-    indexes: dict[ProviderName, asyncio.Task[ContactIndex]] = {}
-
-    def index_of(name: ProviderName) -> asyncio.Task[ContactIndex]:
-        """Each provider's contact index, looked up at most once per request: the read
-        cache's shared one where the app caches, else built for this request."""
-        if name not in indexes:
-            provider = registry.get(name)
-            build = functools.partial(build_index, provider, phone_region)
-            cache = read_cache(provider)
-            indexes[name] = asyncio.ensure_future(cache.contact_index(build) if cache else build())
-        return indexes[name]
+    indexes = ContactIndexes(registry, phone_region)
 
     async def same_as(keys: list[Customer]) -> list[SameAs]:
         names = list(registry)
-        built = await asyncio.gather(*(index_of(n) for n in names), return_exceptions=True)
+        built = await asyncio.gather(*(indexes.of(n) for n in names), return_exceptions=True)
         ready = {n: i for n, i in zip(names, built, strict=True) if isinstance(i, ContactIndex)}
         failures = {n: e for n, e in zip(names, built, strict=True) if isinstance(e, GatewayError)}
         for outcome in built:
@@ -191,6 +222,7 @@ def build_loaders(registry: Registry, phone_region: str) -> Loaders:
         payment_sources_by_customer=nested(lambda p, keys: p.get_payment_sources(keys)),
         orders_by_customer=nested(lambda p, keys: p.get_orders(keys)),
         same_as_by_customer=DataLoader(load_fn=same_as, cache_key_fn=_by_ref),
+        contact_indexes=indexes,
     )
 
 

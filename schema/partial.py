@@ -117,11 +117,24 @@ async def listed_part(info: Info, part: Awaitable[T], empty: T) -> T:
     try:
         return await part
     except ProviderError as exc:
+        return _failed_part(info, exc, empty)
+
+
+def known_part(info: Info, outcome: T | BaseException, empty: T) -> T:
+    """`listed_part` for a part already read (`schema.parts`): its value, or its error
+    handled the same way."""
+    if isinstance(outcome, BaseException):
+        return _failed_part(info, outcome, empty)
+    return outcome
+
+
+def _failed_part(info: Info, error: BaseException, empty: T) -> T:
+    if isinstance(error, ProviderError):
         listing = listing_of(info.path)
-        if listing is None:
-            raise
-        info.context.defer(listing, exc.provider, exc)
-        return empty
+        if listing is not None:
+            info.context.defer(listing, error.provider, error)
+            return empty
+    raise error
 
 
 def missing_providers(info: Info) -> list[ProviderFailure]:

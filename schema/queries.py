@@ -19,6 +19,7 @@ from schema.partial import (
     complete,
     missing_providers,
 )
+from schema.parts import read_parts
 from schema.permissions import guarded, guarded_field
 from schema.shoppers import Viewer, viewer
 from schema.types import (
@@ -100,6 +101,7 @@ class Query:
             CustomerEdge(cursor=e.cursor, node=Customer.from_model(e.customer))
             for e in listing.edges
         ]
+        await read_parts(info, [e.node for e in edges], "CustomerConnection")
         return CustomerConnection(
             edges=edges,
             nodes=[e.node for e in edges],

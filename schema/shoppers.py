@@ -18,6 +18,7 @@ from gateway.errors import GatewayError, UserErrorCode, UserInputError, as_user_
 from gateway.model import CustomerRef, ProviderName
 from schema.context import Info
 from schema.partial import ProviderFailure, complete, missing_providers, owner
+from schema.parts import read_parts
 from schema.shopper_access import ownership
 from schema.types import Customer, UserError, described
 
@@ -48,7 +49,9 @@ class Viewer:
                 context.defer(owner(info), provider, error)
         for customer in found:
             context.loaders.customer_by_ref.prime(customer.ref, customer)
-        return [Customer.from_model(c) for c in found]
+        customers = [Customer.from_model(c) for c in found]
+        await read_parts(info, customers)
+        return customers
 
 
 async def viewer(info: Info) -> Viewer | None:

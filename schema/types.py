@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, TypeVar, cast
 
@@ -23,10 +24,12 @@ from schema.partial import (
     ProviderFailure,
     complete,
     fields_on,
+    known_part,
     listed_part,
     missing_providers,
     owner,
 )
+from schema.parts import PAYMENT_SOURCE_FIELDS, Parts
 from schema.permissions import guarded
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,6 +38,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 def described(description: str, **options: Any) -> Callable[[F], F]:
     """`@strawberry.field(description=...)`, typed for mypy (strawberry types it as Any)."""
     return cast(Callable[[F], F], strawberry.field(description=description, **options))
+
+
+def answered_as(graphql_type: object) -> Callable[[F], F]:
+    """`@strawberry.field(graphql_type=...)`, typed for mypy: for a resolver whose Python
+    return type (a value, or an awaitable of it) is not its GraphQL type."""
+    return cast(Callable[[F], F], strawberry.field(graphql_type=graphql_type))
 
 
 @strawberry.interface
@@ -243,6 +252,7 @@ class Customer(Node):
         extensions=guarded("native"),
     )
     record: strawberry.Private[model.Customer]
+    parts: strawberry.Private[Parts | None] = None
 
     @classmethod
     def from_model(cls, c: model.Customer) -> Customer:
@@ -284,39 +294,66 @@ class Customer(Node):
         "extensions.provider) at this path.",
     )
 
-    @strawberry.field
-    async def addresses(self, info: Info) -> list[Address]:
+    # The nested fields answer at once from a listing's `Parts` (`schema.parts`), else
+    # through the loaders: hence plain functions that may return an awaitable.
+
+    @answered_as(list[Address])
+    def addresses(self, info: Info) -> list[Address] | Awaitable[list[Address]]:
+        known = self.parts.addresses if self.parts else None
+        if known is None:
+            return self._addresses(info)
+        return [Address.from_model(a) for a in known_part(info, known, [])]
+
+    @answered_as(list[PaymentSource])
+    def payment_sources(self, info: Info) -> list[PaymentSource] | Awaitable[list[PaymentSource]]:
+        known = self.parts.payment_sources if self.parts else None
+        if known is None:
+            return self._payment_sources(info)
+        return [PaymentSource.from_model(p) for p in known_part(info, known, [])]
+
+    @answered_as(PaymentSource | None)
+    def default_payment_source(
+        self, info: Info
+    ) -> PaymentSource | Awaitable[PaymentSource | None] | None:
+        known = self.parts.payment_sources if self.parts else None
+        if known is None:
+            return self._default_payment_source(info)
+        return _default(known_part(info, known, []))
+
+    @answered_as(OrderConnection)
+    def orders(
+        self, info: Info, first: int = 10, after: str | None = None
+    ) -> OrderConnection | Awaitable[OrderConnection]:
+        known = self.parts.orders if self.parts else None
+        if known is None:
+            return self._orders(info, first, after)
+        return order_connection(known_part(info, known, []), first, after)
+
+    async def _addresses(self, info: Info) -> list[Address]:
         loaders = info.context.loaders
         found = await listed_part(info, loaders.addresses_by_customer.load(self.record), [])
         return [Address.from_model(a) for a in found]
 
-    @strawberry.field
-    async def payment_sources(self, info: Info) -> list[PaymentSource]:
-        found = await self._payment_sources(info)
+    async def _payment_sources(self, info: Info) -> list[PaymentSource]:
+        loaders = info.context.loaders
+        found = await listed_part(info, loaders.payment_sources_by_customer.load(self.record), [])
         return [PaymentSource.from_model(p) for p in found]
 
-    @strawberry.field
-    async def default_payment_source(self, info: Info) -> PaymentSource | None:
-        found = await self._payment_sources(info)
-        return next((PaymentSource.from_model(p) for p in found if p.is_default), None)
+    async def _default_payment_source(self, info: Info) -> PaymentSource | None:
+        loaders = info.context.loaders
+        found = await listed_part(info, loaders.payment_sources_by_customer.load(self.record), [])
+        return _default(found)
 
-    @strawberry.field
-    async def orders(
-        self, info: Info, first: int = 10, after: str | None = None
-    ) -> OrderConnection:
+    async def _orders(self, info: Info, first: int, after: str | None) -> OrderConnection:
         loaders = info.context.loaders
         found = await listed_part(info, loaders.orders_by_customer.load(self.record), [])
         return order_connection(found, first, after)
-
-    async def _payment_sources(self, info: Info) -> Sequence[model.PaymentSource]:
-        loaders = info.context.loaders
-        return await listed_part(info, loaders.payment_sources_by_customer.load(self.record), [])
 
     @described("Profiles of the same person in other providers (same email or phone).")
     async def same_as(
         self, info: Info
     ) -> list[Annotated[Customer, strawberry.lazy("schema.types")]]:
-        found = await info.context.loaders.same_as_by_customer.load(self.record)
+        found = await asyncio.shield(info.context.loaders.same_as_by_customer.load(self.record))
         for provider, error in found.failures.items():
             if isinstance(error, GatewayError):
                 info.context.defer(owner(info), provider, error)
@@ -330,7 +367,8 @@ class Customer(Node):
         return await load_customer(info, str(id))
 
 
-PAYMENT_SOURCE_FIELDS = frozenset({"paymentSources", "defaultPaymentSource"})
+def _default(found: Sequence[model.PaymentSource]) -> PaymentSource | None:
+    return next((PaymentSource.from_model(p) for p in found if p.is_default), None)
 
 
 async def load_customer(info: Info, global_id: str) -> Customer | None:

@@ -36,8 +36,9 @@ CARDS_BY = {
 @pytest.fixture
 async def gw() -> AsyncIterator[Gateway]:
     """No cache (every call is real), no retries and no breaker (each call counts once),
-    and a short Square timeout for the hanging record read."""
-    square = {"timeout_s": 1.0, "retry": {"attempts": 1}, "breaker": {"enabled": False}}
+    and a Square timeout short enough for the hanging record read, long enough for a page
+    of 50 card reads on a busy machine."""
+    square = {"timeout_s": 2.5, "retry": {"attempts": 1}, "breaker": {"enabled": False}}
     settings = make_settings(cache={"enabled": False}, square=square)
     async with aclosing(open_gateway(settings)) as gateways:
         yield await anext(gateways)
@@ -93,3 +94,27 @@ async def test_a_malformed_id_reads_nothing_ahead(gw: Gateway) -> None:
     assert body["data"] == {"customer": None}
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
     assert (await gw.stats()).get(SQUARE, {"total": 0})["total"] == 0
+
+
+async def test_a_failing_field_does_not_cancel_a_read_another_field_shares(gw: Gateway) -> None:
+    """`customer`'s orders fail (a malformed `after`) while its payment sources, read
+    ahead, are still in flight: graphql-core cancels the failed customer's other fields,
+    and `node`, asking for the same customer's payment sources, must still get them
+    (it once got the cancellation, and the request a 500)."""
+    customer_id = await seeded_id(gw, ProviderName.SQUARE.name)
+    alone = await gw.data(
+        "query($id: ID!) { node(id: $id) { ... on Customer { paymentSources { id } } } }",
+        id=customer_id,
+    )
+    await gw.set_faults(SQUARE, routes=[CARDS], latency_ms=200)
+    body = await gw.gql(
+        """query($id: ID!) {
+          node(id: $id) { ... on Customer { paymentSources { id } } }
+          customer(id: $id) { paymentSources { id } orders(first: 1, after: "") { nodes { id } } }
+        }""",
+        id=customer_id,
+    )
+    assert body["data"] == {"node": alone["node"], "customer": None}
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["customer", "orders"], "BAD_USER_INPUT")
+    ]
