@@ -30,7 +30,7 @@ from gateway.model import (
 
 T = TypeVar("T")
 JSON = Any
-"""What `json.dumps` accepts; aiocache's JsonSerializer does the text."""
+"""What `json.dumps` accepts; `gateway.cache.JsonBytes` writes the text."""
 
 
 class CodecError(ValueError):
@@ -88,12 +88,13 @@ def decode(cls: type[T], data: JSON) -> T:
     if converters is None or not isinstance(data, Mapping):
         raise CodecError(f"cannot decode {cls.__name__} from {type(data).__name__}")
     try:
-        return cls(
-            **{
-                name: converters[name](value) if name in converters else value
-                for name, value in data.items()
-            }
-        )
+        if not converters.keys() & data.keys():
+            return cls(**data)
+        fields = dict(data)
+        for name, convert in converters.items():
+            if name in fields:
+                fields[name] = convert(fields[name])
+        return cls(**fields)
     except (TypeError, ValueError, KeyError) as exc:
         raise CodecError(f"stale or foreign {cls.__name__} in the cache") from exc
 

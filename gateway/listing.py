@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeGuard
 
+import orjson
+
 from gateway.errors import GatewayError, MalformedId
 from gateway.model import Customer, CustomerQuery, ProviderName
 from gateway.registry import Registry
@@ -71,7 +73,9 @@ def _fingerprint(query: CustomerQuery, providers: Sequence[ProviderName]) -> str
 
 
 def _encode(state: dict[str, object]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
+    """One per edge of a page: orjson, the standard library's compact form at a fraction
+    of its cost (issue 16); `_decode` reads either."""
+    return base64.urlsafe_b64encode(orjson.dumps(state)).decode()
 
 
 def _decode(cursor: str, fingerprint: str) -> dict[str, object]:

@@ -19,6 +19,10 @@ JSONObject = dict[str, Any]
 class ProviderName(enum.Enum):
     """The providers the gateway knows; the value is the slug used in URLs and ids."""
 
+    __hash__ = object.__hash__
+    """Members are singletons compared by identity: hashing by identity, in C, keeps
+    the loaders' and the cache's keys (`CustomerRef`, per provider) cheap (issue 16)."""
+
     SQUARE = "square"
     CLOVER = "clover"
     ELASTIC_PATH = "elasticpath"

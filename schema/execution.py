@@ -29,10 +29,12 @@ from typing import Any
 
 from graphql import (
     GraphQLField,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -51,6 +53,9 @@ class Plain:
     leaf: GraphQLLeafType
     non_null: bool
     read: Callable[[Any, str], object]
+    as_is: bool
+    """Whether a `str` value is its own serialized form (String and ID: graphql-core's
+    `serialize` returns it unchanged), so the leaf completion can be skipped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +99,10 @@ def _plan(field: GraphQLField) -> Plain | None:
     leaf = of_type.of_type if isinstance(of_type, GraphQLNonNull) else of_type
     if not is_leaf_type(leaf):
         return None
-    return Plain(definition.python_name, of_type, leaf, non_null, definition.default_resolver)
+    as_is = leaf is GraphQLString or leaf is GraphQLID
+    return Plain(
+        definition.python_name, of_type, leaf, non_null, definition.default_resolver, as_is
+    )
 
 
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -179,6 +187,8 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         `complete_value` would, errors included; `STANDARD` for a value to await."""
         try:
             value = plain.read(source, plain.attribute)
+            if type(value) is str and plain.as_is:
+                return value
             if self.is_awaitable(value):
                 return STANDARD
             if isinstance(value, Exception):
