@@ -9,7 +9,7 @@ id with its cards takes (issue 16, items 4 and 5).
           answering after `--latency-ms`: p50 in provider latencies (1.0: the record
           and its cards are read together; 2.0: one after the other).
 
-Prints figures only; asserts nothing.
+Prints figures, then one JSON line of them; asserts nothing.
 Run: .venv/bin/python -m bench.sameas [--requests 300] [--ids 20] [--latency-ms 50]
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 
 import httpx
@@ -88,9 +89,16 @@ async def cards(square_ids: list[str], args: argparse.Namespace) -> float:
 
 async def run(args: argparse.Namespace) -> None:
     ids = await customer_ids()
-    await warm(ids[: args.ids], args)
+    found = await warm(ids[: args.ids], args)
     square = [i for i in ids if decode_customer(i).provider is ProviderName.SQUARE]
-    await cards(square[: args.ids], args)
+    levels = await cards(square[: args.ids], args)
+    figures = {
+        "without_same_as_ms": round(found["without sameAs"], 3),
+        "with_same_as_ms": round(found["with sameAs"], 3),
+        "same_as_adds": round(found["with sameAs"] / found["without sameAs"] - 1, 3),
+        "cards_latencies": round(levels, 2),
+    }
+    print(json.dumps(figures))
 
 
 def main() -> None:

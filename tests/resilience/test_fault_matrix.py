@@ -27,7 +27,12 @@ from tests.conftest import Gateway, make_settings, open_gateway
 from tests.contract.cases import CASES, ProviderCase
 
 TRIES = RetrySettings().attempts
-TIMEOUT_S = 0.3
+HEALTHY_TIMEOUT_S = 5.0
+"""Every provider's timeout, the faulted one's too unless its fault is about time: a
+clean call must not time out during a full garbage collection of a long suite's
+process (0.3 s, then 0.8 s, once timed out a clean Clover listing and create)."""
+SHORT_TIMEOUT_S = 1.0
+"""The faulted provider's timeout under the faults that outlast it (hang, latency, drip)."""
 READ_POSTS = frozenset(
     {
         "POST /v2/customers/search",
@@ -56,7 +61,7 @@ class Fault:
     """Whether the emulator ran the request before the answer was spoiled."""
     retried_when_keyed: bool = False
     limits: dict[str, Any] = field(default_factory=dict)
-    timeout_s: float = TIMEOUT_S
+    timeout_s: float = HEALTHY_TIMEOUT_S
 
 
 def malformed(kind: str, reaches_store: bool, **extra: Any) -> Fault:
@@ -93,16 +98,29 @@ FAULTS = [
         False,
         retried_when_keyed=True,
     ),
-    Fault("hang", {"hang": True}, ("PROVIDER_TIMEOUT", 1), (UNKNOWN, 1), False),
-    Fault("latency", {"latency_ms": 700}, ("PROVIDER_TIMEOUT", 1), (UNKNOWN, 1), False),
+    Fault(
+        "hang",
+        {"hang": True},
+        ("PROVIDER_TIMEOUT", 1),
+        (UNKNOWN, 1),
+        False,
+        timeout_s=SHORT_TIMEOUT_S,
+    ),
+    Fault(
+        "latency",
+        {"latency_ms": 2500},
+        ("PROVIDER_TIMEOUT", 1),
+        (UNKNOWN, 1),
+        False,
+        timeout_s=SHORT_TIMEOUT_S,
+    ),
     Fault(
         "past_deadline",
-        {"latency_ms": 1500},
+        {"latency_ms": 3000},
         ("DEADLINE_EXCEEDED", 1),
         (UNKNOWN, 1),
         False,
-        limits={"deadline_s": 0.8},
-        timeout_s=5.0,
+        limits={"deadline_s": 1.5},  # the healthy providers' part fits on a busy machine
     ),
     malformed("wrong_shape", reaches_store=True),
     malformed("empty_body", reaches_store=True),
@@ -120,10 +138,11 @@ FAULTS = [
     ),
     Fault(
         "drip",
-        {"kind": "drip", "error_rate": 1.0, "drip_interval_ms": 150},
+        {"kind": "drip", "error_rate": 1.0, "drip_interval_ms": 1200},
         ("PROVIDER_TIMEOUT", 1),
         (UNKNOWN, 1),
         True,
+        timeout_s=SHORT_TIMEOUT_S,
     ),
 ]
 
@@ -155,7 +174,7 @@ READ_TEXT = "query($id: ID!) {{ customer(id: $id) {{ id {field} }} }}"
 def settings_for(case: ProviderCase, fault: Fault) -> Any:
     """The faulted provider with the fault's timeout; the others with room to answer on a
     busy machine; no breaker (its own tests count it) and no cache (every call is real)."""
-    healthy = {"timeout_s": 5.0, "breaker": {"enabled": False}}
+    healthy = {"timeout_s": HEALTHY_TIMEOUT_S, "breaker": {"enabled": False}}
     faulted = {**healthy, "timeout_s": fault.timeout_s, "max_response_bytes": 100_000}
     per = {spec.key: faulted if spec.name.name == case.provider else healthy for spec in SPECS}
     per["clover"] = {**per["clover"], "max_requests_per_s": 1000, "max_in_flight": 100}
