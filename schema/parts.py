@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gateway import model
 from gateway.loaders import ByProvider
+from gateway.model import ProviderName
 from schema.context import Info
 from schema.partial import fields_on
 
@@ -68,12 +69,11 @@ def _tightest_first(info: Info, records: Sequence[model.Customer]) -> list[int]:
     the others', and its answers arrive before the others' answers take the event
     loop. Unbounded providers keep the page's order."""
     registry = info.context.registry
-
-    def bound(index: int) -> float:
-        limit = registry.get(records[index].provider).capabilities.rate_limit
-        return limit.concurrent if limit is not None and limit.concurrent else math.inf
-
-    return sorted(range(len(records)), key=bound)
+    bounds: dict[ProviderName, float] = {}
+    for name in {record.provider for record in records}:
+        limit = registry.get(name).capabilities.rate_limit
+        bounds[name] = limit.concurrent if limit is not None and limit.concurrent else math.inf
+    return sorted(range(len(records)), key=lambda index: bounds[records[index].provider])
 
 
 def customer_fields(info: Info, connection: str | None) -> set[str]:

@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from gateway import ids, model
 from gateway.auth import shoppers
 from gateway.errors import GatewayError, MalformedId, UserErrorCode, UserInputError
+from gateway.loaders import ByProvider
 from gateway.validation import camel
 from gateway.writeback import display_name
 from schema.capabilities import ProviderCapabilities, address_field, customer_field
@@ -23,16 +24,16 @@ from schema.context import Info
 from schema.partial import (
     ProviderFailure,
     complete,
-    fields_on,
     known_part,
     listed_part,
     missing_providers,
     owner,
 )
-from schema.parts import PAYMENT_SOURCE_FIELDS, Parts
+from schema.parts import PAYMENT_SOURCE_FIELDS, Parts, customer_fields
 from schema.permissions import guarded
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def described(description: str, **options: Any) -> Callable[[F], F]:
@@ -330,24 +331,24 @@ class Customer(Node):
         return order_connection(known_part(info, known, []), first, after)
 
     async def _addresses(self, info: Info) -> list[Address]:
-        loaders = info.context.loaders
-        found = await listed_part(info, loaders.addresses_by_customer.load(self.record), [])
+        found = await self._part(info.context.loaders.addresses_by_customer, info)
         return [Address.from_model(a) for a in found]
 
     async def _payment_sources(self, info: Info) -> list[PaymentSource]:
-        loaders = info.context.loaders
-        found = await listed_part(info, loaders.payment_sources_by_customer.load(self.record), [])
+        found = await self._part(info.context.loaders.payment_sources_by_customer, info)
         return [PaymentSource.from_model(p) for p in found]
 
     async def _default_payment_source(self, info: Info) -> PaymentSource | None:
-        loaders = info.context.loaders
-        found = await listed_part(info, loaders.payment_sources_by_customer.load(self.record), [])
-        return _default(found)
+        return _default(await self._part(info.context.loaders.payment_sources_by_customer, info))
 
     async def _orders(self, info: Info, first: int, after: str | None) -> OrderConnection:
-        loaders = info.context.loaders
-        found = await listed_part(info, loaders.orders_by_customer.load(self.record), [])
+        found = await self._part(info.context.loaders.orders_by_customer, info)
         return order_connection(found, first, after)
+
+    async def _part(
+        self, loader: ByProvider[model.Customer, Sequence[T]], info: Info
+    ) -> Sequence[T]:
+        return await listed_part(info, loader.load(self.record), [])
 
     @described("Profiles of the same person in other providers (same email or phone).")
     async def same_as(
@@ -379,9 +380,7 @@ async def load_customer(info: Info, global_id: str) -> Customer | None:
     if ref.provider not in context.registry:
         return None
     record = context.loaders.customer_by_ref.load(ref)
-    asked = {
-        f.name for root in info.selected_fields for f in fields_on(root.selections, "Customer")
-    }
+    asked = customer_fields(info, None)
     context.loaders.read_ahead(
         ref,
         context.registry.get(ref.provider).capabilities,
