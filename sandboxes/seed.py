@@ -182,7 +182,7 @@ def people(seed: int, count: int) -> tuple[Person, ...]:
         owned = [home]
         if rng.random() < 0.36:
             extra = [p for p in providers if p is not home]
-            owned += rng.sample(extra, rng.randint(1, 3))
+            owned += rng.sample(extra, rng.randint(1, len(extra)))
         created = EPOCH + timedelta(days=rng.randint(0, 1000), seconds=index * 97)
         out.append(
             Person(

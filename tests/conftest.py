@@ -31,6 +31,18 @@ def make_settings(**overrides: Any) -> Settings:
     return Settings(_env_file=None, **base)  # type: ignore[call-arg]
 
 
+def live_credentials(secret: str) -> dict[str, str]:
+    """`<NAME>__<FIELD>` for every credential every provider needs to be live.
+
+    Read from the specs, so a provider added later is covered without naming it here.
+    """
+    return {
+        f"{spec.key.upper()}__{field.upper()}": secret
+        for spec in SPECS
+        for field in spec.settings.credential_fields
+    }
+
+
 class Gateway:
     """A GraphQL client for the app, plus the sandbox control surface."""
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import live_credentials
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = """
 import json, sys
@@ -16,14 +18,7 @@ from gateway.config import Settings
 create_app(Settings(_env_file=None))
 print(json.dumps(sorted(m for m in sys.modules if m == "sandboxes" or m.startswith("sandboxes."))))
 """
-LIVE = {
-    "SQUARE__ACCESS_TOKEN": "EAAA-live-square",
-    "CLOVER__ACCESS_TOKEN": "live-clover",
-    "CLOVER__MERCHANT_ID": "MERCHANT1",
-    "ELASTICPATH__CLIENT_ID": "live-client",
-    "ELASTICPATH__CLIENT_SECRET": "live-secret",
-    "DIGITALRIVER__SECRET_KEY": "sk_live_x",
-}
+LIVE = live_credentials("live-credential")
 
 
 def emulator_modules(env: dict[str, str]) -> list[str]:

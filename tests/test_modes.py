@@ -26,19 +26,12 @@ from gateway.ports import free_port
 from gateway.providers import SPECS
 from gateway.registry import needs_sandbox
 from sandboxes.square.app import DEMO_ACCESS_TOKEN
-from tests.conftest import make_settings
+from tests.conftest import live_credentials, make_settings
 from tests.servers import clean_env, cli_executable, start_gateway, start_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "sk_live_never-echo-7f3a9c"
-LIVE = {
-    "SQUARE__ACCESS_TOKEN": SECRET,
-    "CLOVER__ACCESS_TOKEN": SECRET,
-    "CLOVER__MERCHANT_ID": "MERCHANT1",
-    "ELASTICPATH__CLIENT_ID": "client-1",
-    "ELASTICPATH__CLIENT_SECRET": SECRET,
-    "DIGITALRIVER__SECRET_KEY": SECRET,
-}
+LIVE = live_credentials(SECRET)
 ONLY_SQUARE = {f"{s.key.upper()}__ENABLED": "false" for s in SPECS if s.key != "square"}
 EXIT_DEADLINE_S = 60.0
 """A refused start ends at once; this only keeps a broken check from hanging the suite."""

@@ -61,10 +61,14 @@ class Holdings:
 
 
 def chosen() -> list[Person]:
-    """People with one provider and with several, Elastic Path and Square among them."""
+    """People with one provider and with several, and somebody in every provider."""
     several = [p for p in POPULATION if len(p.providers) >= 2][: PEOPLE // 2]
-    single = [p for p in POPULATION if len(p.providers) == 1][: PEOPLE - len(several)]
-    return several + single
+    single = [p for p in POPULATION if len(p.providers) == 1]
+    picked = several + single[: PEOPLE - len(several)]
+    for provider in ProviderName:
+        if not any(provider in p.providers for p in picked):
+            picked.append(next(p for p in single if provider in p.providers))
+    return picked
 
 
 def read(client: httpx.Client, person: Person) -> list[dict[str, Any]]:

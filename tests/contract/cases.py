@@ -7,6 +7,7 @@ their own modules beside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,10 @@ class ProviderCase:
     """True: the provider dedupes a retried create or attach itself (both calls reach it)."""
     missing_ids: dict[str, str]
     """Well-formed provider ids no record has, by kind: `customer`, `address`, `source`."""
+    page_budget: Callable[[int, int], dict[str, int]]
+    """Upstream calls by sandbox route for `tests/graph/test_budget.py`'s page of
+    everything (cache off), given this provider's customers on the page and the pages
+    of 100 its contact index takes."""
     operations: frozenset[str] = field(default_factory=frozenset)
     text_field: str = "note"
     """A writable free-text field that the update tests change."""

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.model import ProviderName
 from gateway.router import BACKSTOP_GRACE_S
 from tests.conftest import Gateway, make_settings, open_gateway
 from tests.servers import start_gateway
@@ -74,7 +75,7 @@ async def test_a_hanging_provider_answers_by_the_deadline_with_the_others_data(
         )
         assert _codes(body) == [("DEADLINE_EXCEEDED", "SQUARE")]
         providers = {n["provider"] for n in body["data"]["customers"]["nodes"]}
-        assert providers == {"CLOVER", "ELASTIC_PATH", "DIGITAL_RIVER"}
+        assert providers == {p.name for p in ProviderName} - {"SQUARE"}
         before, after = await _still_after(gateway)
         assert after == before
 
@@ -94,12 +95,7 @@ async def test_the_deadline_spans_sequential_levels_each_within_its_own_timeout(
         )
         assert _codes(body) == [("DEADLINE_EXCEEDED", "DIGITAL_RIVER")]
         nodes = body["data"]["customers"]["nodes"]
-        assert {n["provider"] for n in nodes} == {
-            "SQUARE",
-            "CLOVER",
-            "ELASTIC_PATH",
-            "DIGITAL_RIVER",
-        }
+        assert {n["provider"] for n in nodes} == {p.name for p in ProviderName}
         assert any(n["sameAs"] for n in nodes), "the other providers' matches still answer"
         before, after = await _still_after(gateway)
         assert after == before
@@ -231,7 +227,7 @@ async def test_an_answer_over_the_response_budget_is_one_coded_error() -> None:
         assert error["extensions"]["limit"] == limit
         assert error["extensions"]["size"] > limit
         small = await gateway.data("{ providers { provider } }")
-        assert len(small["providers"]) == 4
+        assert len(small["providers"]) == len(ProviderName)
 
 
 async def _black_hole() -> tuple[asyncio.Server, int]:

@@ -21,12 +21,10 @@ import pytest
 import pytest_asyncio
 
 from gateway import ids
+from gateway.contract import declared_capabilities
 from gateway.ids import IdRules
 from gateway.model import CustomerRef, ProviderName
-from gateway.providers.clover import rules as clover
-from gateway.providers.digitalriver import rules as digitalriver
-from gateway.providers.elasticpath import rules as elasticpath
-from gateway.providers.square import rules as square
+from gateway.providers import SPECS
 from tests.conftest import Gateway, make_settings, open_gateway
 from tests.contract.cases import CASES, ProviderCase
 
@@ -292,12 +290,7 @@ WRITE_CASES = [
     for write in WRITES
     if not (write.field == "token" and slug in TOKEN_IN_A_BODY)
 ]
-RULES: dict[str, IdRules] = {
-    "square": square.IDS,
-    "clover": clover.IDS,
-    "elasticpath": elasticpath.IDS,
-    "digitalriver": digitalriver.IDS,
-}
+RULES: dict[str, IdRules] = {spec.key: declared_capabilities(spec).ids for spec in SPECS}
 
 
 @pytest.mark.parametrize("read", list(READS))

@@ -1,4 +1,8 @@
-"""The cost model on small documents: each figure follows from schema/cost.py's docstring."""
+"""The cost model on small documents: each figure follows from schema/cost.py's docstring.
+
+The figures are priced for four providers, as the comments count them, so that they
+stay put when a provider is added; the gateway prices for the providers it has.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ from typing import Any
 import pytest
 from graphql import get_operation_ast, get_variable_values, parse, validate
 
+from gateway.model import ProviderName
 from schema.cost import Estimate, Pricing, estimate
 from schema.schema import schema
 
 GRAPHQL = schema._schema
+FOUR = 4
+"""The number of providers the figures below are priced for."""
 
 
 def measure(query: str, pricing: Pricing | None = None, **variables: Any) -> Estimate:
@@ -20,7 +27,7 @@ def measure(query: str, pricing: Pricing | None = None, **variables: Any) -> Est
     assert operation is not None
     coerced = get_variable_values(GRAPHQL, operation.variable_definitions or (), variables)
     assert not isinstance(coerced, list), coerced
-    return estimate(GRAPHQL, document, operation, coerced, pricing or Pricing())
+    return estimate(GRAPHQL, document, operation, coerced, pricing or Pricing(providers=FOUR))
 
 
 def chain(levels: int) -> str:
@@ -90,14 +97,14 @@ def test_depth_counts_levels_of_selections() -> None:
 
 
 def test_a_sameas_chain_grows_three_fold_per_level() -> None:
-    found = measure(chain(12), Pricing(max_depth=50))
+    found = measure(chain(12), Pricing(providers=FOUR, max_depth=50))
     assert found.objects == (3**13 - 1) // 2
     assert found.cost == found.objects + 10 * 5
     assert found.depth == 13
 
 
 def test_the_walk_stops_one_level_past_max_depth() -> None:
-    found = measure(chain(40), Pricing(max_depth=12))
+    found = measure(chain(40), Pricing(providers=FOUR, max_depth=12))
     assert found.depth == 13
 
 
@@ -126,5 +133,9 @@ def test_the_longest_chain_of_fragments_validation_accepts_is_walked() -> None:
     length = 1
     while validate(GRAPHQL, parse(spread_chain(length * 2))) == []:
         length *= 2
-    found = measure(spread_chain(length), Pricing(max_depth=10**6))
+    found = measure(spread_chain(length), Pricing(providers=FOUR, max_depth=10**6))
     assert found.depth == length + 1
+
+
+def test_the_gateway_prices_for_every_provider_it_knows() -> None:
+    assert Pricing().providers == len(ProviderName)

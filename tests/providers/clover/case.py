@@ -2,6 +2,17 @@
 
 from tests.contract.cases import ProviderCase
 
+
+def page_budget(on_page: int, index_pages: int) -> dict[str, int]:
+    """One v3 list for the page, one over the page's `customerSince` range with
+    addresses and cards expanded, one for the sameAs index; Ecommerce lists orders
+    per customer only."""
+    return {
+        "GET /v3/merchants/{mId}/customers": 2 + index_pages,
+        "GET /v1/orders": on_page,
+    }
+
+
 CASE = ProviderCase(
     provider="CLOVER",
     slug="clover",
@@ -34,6 +45,7 @@ CASE = ProviderCase(
         "address": "NOSUCHADDRESS",
         "source": "NOSUCHSOURCE0",
     },
+    page_budget=page_budget,
     operations=frozenset(
         {
             "createCustomer",

@@ -2,6 +2,16 @@
 
 from tests.contract.cases import ProviderCase
 
+
+def page_budget(on_page: int, index_pages: int) -> dict[str, int]:
+    """One list for the page and one for the sameAs index (sources and the shipping
+    address ride on the record); orders per customer."""
+    return {
+        "GET /customers": 1 + index_pages,
+        "GET /orders": on_page,
+    }
+
+
 CASE = ProviderCase(
     provider="DIGITAL_RIVER",
     slug="digitalriver",
@@ -35,6 +45,7 @@ CASE = ProviderCase(
         "address": "unknown-address",
         "source": "unknown-source",
     },
+    page_budget=page_budget,
     operations=frozenset(
         {
             "createCustomer",

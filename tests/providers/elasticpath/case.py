@@ -2,6 +2,18 @@
 
 from tests.contract.cases import ProviderCase
 
+
+def page_budget(on_page: int, index_pages: int) -> dict[str, int]:
+    """One token; one list for the page and one for the sameAs index; addresses and
+    orders are per-customer resources (no multi-id filter)."""
+    return {
+        "POST /oauth/access_token": 1,
+        "GET /v2/customers": 1 + index_pages,
+        "GET /v2/customers/{customer_id}/addresses": on_page,
+        "GET /v2/orders": on_page,
+    }
+
+
 CASE = ProviderCase(
     provider="ELASTIC_PATH",
     slug="elasticpath",
@@ -35,6 +47,7 @@ CASE = ProviderCase(
         "address": "00000000-0000-4000-8000-000000000001",
         "source": "unknown-source",
     },
+    page_budget=page_budget,
     operations=frozenset(
         {
             "createCustomer",

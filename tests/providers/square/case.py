@@ -1,6 +1,21 @@
 """What the contract suite needs to drive Square."""
 
+from math import ceil
+
 from tests.contract.cases import ProviderCase
+
+
+def page_budget(on_page: int, index_pages: int) -> dict[str, int]:
+    """SearchCustomers for the page and for the sameAs index (<= 100 a page);
+    ListCards per customer (no batch form); ListLocations once per process;
+    SearchOrders per 10 customers. Addresses ride on the customer record."""
+    return {
+        "POST /v2/customers/search": 1 + index_pages,
+        "GET /v2/cards": on_page,
+        "GET /v2/locations": 1,
+        "POST /v2/orders/search": ceil(on_page / 10),
+    }
+
 
 CASE = ProviderCase(
     provider="SQUARE",
@@ -35,6 +50,7 @@ CASE = ProviderCase(
         "address": "unknown-address",
         "source": "ccof:unknown-source",
     },
+    page_budget=page_budget,
     operations=frozenset(
         {
             "createCustomer",
