@@ -1,9 +1,11 @@
-"""Clover's per-token request rate, counted the same way on both sides of the wire.
+"""Clover's per-token request rate, paced before the wire instead of met with 429s.
 
-Clover allows 16 requests per second per token and answers 429 beyond. The sandbox
-counts arrivals in a sliding one-second window; the adapter paces its own starts
-with the same window (plus a margin for the time a request takes to arrive), so a
-burst is spread out instead of bouncing off 429s and waiting out `retry-after`.
+Clover allows 16 requests per second per token and answers 429 beyond (clover.md,
+"Rate limits"). The adapter paces its own starts with a sliding one-second window
+(plus a margin for the time a request takes to arrive), so a burst is spread out
+instead of bouncing off 429s and waiting out `retry-after`. The sandbox enforces the
+limit with its own code (`sandboxes/clover/limits.py`), read from the docs apart
+from this, so a misreading here shows up as 429s in the tests.
 """
 
 from __future__ import annotations
